@@ -1,0 +1,21 @@
+// The registry of benchmark suites that `reef bench <suite>` runs. Each suite is loaded only when it
+// is asked for, so the command line starts fast and a suite's anchor is loaded only by that suite.
+
+import type { BenchReport } from './report.js';
+
+export interface BenchOptions {
+  /** A short run (under 45 seconds on the reference machine) with smaller data. */
+  readonly quick: boolean;
+  /** Progress lines go here (stderr), so that stdout holds only the report. */
+  readonly progress: (line: string) => void;
+}
+
+export interface BenchSuite {
+  readonly name: string;
+  readonly summary: string;
+  run(options: BenchOptions): Promise<BenchReport>;
+}
+
+type SuiteLoader = () => Promise<BenchSuite>;
+
+export const benchSuites: ReadonlyMap<string, { summary: string; load: SuiteLoader }> = new Map([]);
