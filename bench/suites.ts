@@ -18,4 +18,12 @@ export interface BenchSuite {
 
 type SuiteLoader = () => Promise<BenchSuite>;
 
-export const benchSuites: ReadonlyMap<string, { summary: string; load: SuiteLoader }> = new Map([]);
+export const benchSuites: ReadonlyMap<string, { summary: string; load: SuiteLoader }> = new Map([
+  [
+    'storage',
+    {
+      summary: 'db_bench phases: our LSM vs LevelDB (classic-level)',
+      load: async () => (await import('./storage/storage-bench.js')).storageSuite,
+    },
+  ],
+]);
