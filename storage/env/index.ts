@@ -6,3 +6,4 @@ export * from './clock.js';
 export * from './random.js';
 export * from './real-file-system.js';
 export * from './memory-file-system.js';
+export * from './faulty-file-system.js';

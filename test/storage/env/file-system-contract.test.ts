@@ -12,6 +12,7 @@ import type { FileSystem } from '../../../storage/env/file-system.js';
 import { StorageError } from '../../../storage/env/errors.js';
 import { RealFileSystem } from '../../../storage/env/real-file-system.js';
 import { MemoryFileSystem } from '../../../storage/env/memory-file-system.js';
+import { FaultyFileSystem } from '../../../storage/env/faulty-file-system.js';
 import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
 
 interface Subject {
@@ -32,6 +33,14 @@ const subjects: Subject[] = [
     name: 'MemoryFileSystem',
     make: () => {
       const fs = new MemoryFileSystem();
+      fs.mkdirp('/data/db');
+      return { fs, root: '/data/db', cleanup: () => {} };
+    },
+  },
+  {
+    name: 'FaultyFileSystem',
+    make: () => {
+      const fs = new FaultyFileSystem(new SeededRandom(1));
       fs.mkdirp('/data/db');
       return { fs, root: '/data/db', cleanup: () => {} };
     },
