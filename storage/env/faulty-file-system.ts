@@ -13,7 +13,8 @@
 //   throws CLOSED; syncs still in flight reject with CLOSED and make nothing durable; locks are
 //   released. Lock files are ordinary files here, so they vanish or stay as any other file would.
 // - `failNext(operation, code)` fails the next such operation with EIO or ENOSPC before it changes
-//   anything; `setCapacityBytes` fails appends that would push the bytes stored past a limit.
+//   anything ('read' covers `readFile` and positioned reads; `lock` and `mkdirp` are never failed);
+//   `setCapacityBytes` fails appends that would push the bytes stored past a limit.
 // - `flipBitsOnRead` flips one bit in a returned copy (never the stored bytes) of some reads;
 //   `corruptByte` changes a stored byte, synced or not.
 // Every random choice comes from the Random passed in, so a seed replays a run exactly.
