@@ -304,6 +304,11 @@ export class LsmDb {
           break;
         }
         const head = this.queue.peek()!;
+        if (head.kind === 'barrier') {
+          this.queue.shift();
+          head.resolve();
+          continue;
+        }
         const room = this.makeRoomForWrite(head.kind === 'freeze');
         if (room !== undefined) {
           try {
@@ -314,7 +319,9 @@ export class LsmDb {
           }
         }
         if (this.needsYield()) await yieldToEventLoop();
-        if (head.kind !== 'write') {
+        // A failure while waiting may have emptied the queue; start over from its current head.
+        if (this.queue.peek() !== head) continue;
+        if (head.kind === 'freeze') {
           this.queue.shift();
           head.resolve();
           continue;
@@ -492,7 +499,7 @@ export class LsmDb {
     for (let index = this.frozen.length - 1; found === undefined && index >= 0; index--) {
       found = readFromMemTable(this.frozen[index]!.memtable, key, sequence);
     }
-    if (found === undefined) found = readFromTables(this.readSources(), key, sequence);
+    if (found === undefined) found = readFromTables(this.state.versions.current, this.state, key, sequence);
     return found === null || found === undefined ? undefined : found.slice();
   }
 
@@ -553,6 +560,8 @@ export class LsmDb {
    */
   async compactRange(start?: Uint8Array, end?: Uint8Array): Promise<void> {
     await this.flush();
+    if (this.backgroundError !== undefined) throw this.backgroundError;
+    if (this.stopBackground) throw new StorageError('CLOSED', 'compactRange: the database is closing');
     const version = this.state.versions.current;
     let maxLevel = 1;
     for (let level = 1; level < NUM_LEVELS; level++) {
@@ -768,6 +777,8 @@ export class LsmDb {
     this.notifyBackgroundChange();
     await this.flushPromise;
     await this.compactionPromise;
+    const closing = new StorageError('CLOSED', 'compactRange: the database closed first');
+    for (const manual of this.manualCompactions.splice(0)) manual.reject(closing);
     let closeError: unknown;
     try {
       if (this.walPrerequisite !== undefined) await this.walPrerequisite;

@@ -37,12 +37,16 @@ import type { TableCache } from './table-cache.js';
 import type { FileMetaData } from './version-edit.js';
 import { fileContainsUserKey, fileOverlapsRange, type Version } from './version-set.js';
 
-export interface ReadSources {
+/** How tables are reached: the open-table cache and the filter policy their filters were built with. */
+export interface TableAccess {
+  readonly tableCache: TableCache;
+  readonly filterPolicy: BloomFilterPolicy | undefined;
+}
+
+export interface ReadSources extends TableAccess {
   /** Newest first: the active memtable, then frozen ones from newest to oldest. */
   readonly memtables: readonly MemTable[];
   readonly version: Version;
-  readonly tableCache: TableCache;
-  readonly filterPolicy: BloomFilterPolicy | undefined;
 }
 
 /**
@@ -77,7 +81,7 @@ export function readFromMemTable(memtable: MemTable, userKey: Uint8Array, sequen
 }
 
 function readFromTable(
-  sources: ReadSources,
+  sources: TableAccess,
   file: FileMetaData,
   userKey: Uint8Array,
   lookupKey: Uint8Array,
@@ -108,9 +112,8 @@ function readFromTable(
   }
 }
 
-/** Looks `userKey` up in the tables of `sources.version`, newest first. */
-export function readFromTables(sources: ReadSources, userKey: Uint8Array, sequence: number): SourceAnswer {
-  const version = sources.version;
+/** Looks `userKey` up in the tables of `version`, newest first. */
+export function readFromTables(version: Version, sources: TableAccess, userKey: Uint8Array, sequence: number): SourceAnswer {
   const lookupKey = seekKeyFor(userKey, sequence);
   const filterHash = sources.filterPolicy === undefined ? -1 : sources.filterPolicy.hash(userKey);
   for (const file of version.levels[0]!) {
