@@ -1,0 +1,182 @@
+// The memtable: the newest writes, in memory, ordered by internal key, until they are flushed to a
+// table. Point records (puts and deletions) go into an ordered index of internal keys (skiplist.ts);
+// range deletions go into a separate tombstone list, which readers combine with the other sources'
+// tombstones (range-tombstones.ts), so point lookups and iterators here ignore them.
+//
+// Invariants: one writer at a time (the database serialises writes); an internal key is added at most
+// once; bytes are copied on add and never move or change afterwards, so the views that get() and
+// iterators hand out stay valid as long as the memtable is referenced. Readers may run between writes:
+// an iterator made earlier stays valid and may see later entries, which reads filter out by sequence.
+
+import { StorageError } from '../env/errors.js';
+import type { KeyValueIterator } from './iterator.js';
+import {
+  TRAILER_SIZE_BYTES,
+  VALUE_TYPE_FOR_SEEK,
+  ValueType,
+  compareBytes,
+  isSequence,
+  isValueType,
+  sequenceOf,
+  valueTypeOf,
+} from './internal-key.js';
+import { RangeTombstoneSet, type RangeTombstone } from './range-tombstones.js';
+import { SkipList, trailerHighOf, trailerLowOf } from './skiplist.js';
+import type { WriteBatch } from './write-batch.js';
+
+/** What a memtable knows of a user key at a sequence, range tombstones aside. */
+export type MemTableGetResult = { kind: 'value'; value: Uint8Array } | { kind: 'deleted' } | undefined;
+
+const DELETED: MemTableGetResult = Object.freeze({ kind: 'deleted' as const });
+// Bytes charged per range tombstone beyond its keys: the object and its slot in the list.
+const TOMBSTONE_OVERHEAD_BYTES = 64;
+
+export class MemTable {
+  private readonly list = new SkipList();
+  private readonly tombstones: RangeTombstone[] = [];
+  private tombstoneBytes = 0;
+  private tombstoneSetCache: RangeTombstoneSet | undefined;
+  private smallest = -1;
+  private largest = -1;
+
+  /** Records whose bytes are held: point entries plus range tombstones. */
+  get entryCount(): number {
+    return this.list.entryCount + this.tombstones.length;
+  }
+
+  /**
+   * Bytes of keys, values and index held, the measure the database flushes on. The memory reserved is
+   * somewhat larger (arena chunks and the node array grow in steps); see memoryReservedBytes.
+   */
+  get approximateSizeBytes(): number {
+    return this.list.usedBytes + this.tombstoneBytes;
+  }
+
+  /** Bytes of memory allocated for this memtable's arrays. */
+  get memoryReservedBytes(): number {
+    return this.list.reservedBytes + this.tombstoneBytes;
+  }
+
+  /** The smallest sequence added, or -1 while empty. */
+  get smallestSequence(): number {
+    return this.smallest;
+  }
+
+  /** The largest sequence added, or -1 while empty. */
+  get largestSequence(): number {
+    return this.largest;
+  }
+
+  /**
+   * Adds one record, copying `userKey` and `value`. For a RangeDeletion, `userKey` is the start and
+   * `value` the end (exclusive) of the range; for a Deletion, `value` is ignored.
+   */
+  add(sequence: number, type: ValueType, userKey: Uint8Array, value: Uint8Array): void {
+    if (!isSequence(sequence)) throw new StorageError('INVALID_ARGUMENT', `memtable: invalid sequence ${sequence}`);
+    if (!isValueType(type)) throw new StorageError('INVALID_ARGUMENT', `memtable: unknown value type ${type}`);
+    if (type === ValueType.RangeDeletion) {
+      if (compareBytes(userKey, userKey.length, value, value.length) > 0) {
+        throw new StorageError('INVALID_ARGUMENT', 'memtable: range deletion start sorts after its end');
+      }
+      // new Uint8Array(view) copies; Buffer.prototype.slice would not.
+      this.tombstones.push({ start: new Uint8Array(userKey), end: new Uint8Array(value), sequence });
+      this.tombstoneBytes += userKey.length + value.length + TOMBSTONE_OVERHEAD_BYTES;
+      this.tombstoneSetCache = undefined;
+    } else {
+      this.list.insert(userKey, sequence, type, type === ValueType.Deletion ? EMPTY : value);
+    }
+    if (this.smallest < 0 || sequence < this.smallest) this.smallest = sequence;
+    if (sequence > this.largest) this.largest = sequence;
+  }
+
+  /** Adds every record of `batch`, the i-th at baseSequence + i. */
+  addBatch(batch: WriteBatch, baseSequence: number): void {
+    let sequence = baseSequence;
+    batch.forEach((type, key, value) => this.add(sequence++, type, key, value));
+  }
+
+  /**
+   * The newest version of `userKey` with a sequence <= `sequence`: its value, or that it was deleted,
+   * or undefined when the memtable holds no such version. Range tombstones are not consulted. A value
+   * is a view into the memtable, valid as long as the memtable is.
+   */
+  get(userKey: Uint8Array, sequence: number): MemTableGetResult {
+    const list = this.list;
+    const node = list.findGreaterOrEqual(userKey, trailerHighOf(sequence), trailerLowOf(sequence, VALUE_TYPE_FOR_SEEK));
+    if (node === 0 || !list.hasUserKey(node, userKey)) return undefined;
+    if (list.type(node) === ValueType.Deletion) return DELETED;
+    return { kind: 'value', value: list.value(node) };
+  }
+
+  /** An iterator over the point entries, by internal key; keys are internal keys. */
+  iterator(): KeyValueIterator {
+    return new MemTableIterator(this.list);
+  }
+
+  /** The range tombstones added so far: a new array, holding the memtable's own (unchangeable) tombstones. */
+  rangeTombstones(): RangeTombstone[] {
+    return this.tombstones.slice();
+  }
+
+  /** The range tombstones as a query index, rebuilt only after a new one is added. */
+  rangeTombstoneSet(): RangeTombstoneSet {
+    if (this.tombstoneSetCache === undefined) {
+      this.tombstoneSetCache = this.tombstones.length === 0 ? RangeTombstoneSet.EMPTY : new RangeTombstoneSet(this.tombstones);
+    }
+    return this.tombstoneSetCache;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Walks the skip list; `node` 0 means not positioned. */
+class MemTableIterator implements KeyValueIterator {
+  private node = 0;
+
+  constructor(private readonly list: SkipList) {}
+
+  valid(): boolean {
+    return this.node !== 0;
+  }
+  seekToFirst(): void {
+    this.node = this.list.first();
+  }
+  seekToLast(): void {
+    this.node = this.list.last();
+  }
+  seek(target: Uint8Array): void {
+    const userKey = checkedUserKey(target);
+    this.node = this.list.findGreaterOrEqual(userKey, trailerHighOf(sequenceOf(target)), trailerLowOf(sequenceOf(target), valueTypeOf(target)));
+  }
+  seekForPrev(target: Uint8Array): void {
+    const userKey = checkedUserKey(target);
+    const sequence = sequenceOf(target);
+    const high = trailerHighOf(sequence);
+    const low = trailerLowOf(sequence, valueTypeOf(target));
+    const node = this.list.findGreaterOrEqual(userKey, high, low);
+    if (node !== 0 && this.list.compareWith(node, userKey, high, low) === 0) this.node = node;
+    else this.node = node === 0 ? this.list.last() : this.list.previous(node);
+  }
+  next(): void {
+    this.node = this.list.next(this.node);
+  }
+  prev(): void {
+    this.node = this.list.previous(this.node);
+  }
+  key(): Uint8Array {
+    return this.list.internalKey(this.node);
+  }
+  value(): Uint8Array {
+    return this.list.value(this.node);
+  }
+  close(): void {
+    this.node = 0;
+  }
+}
+
+function checkedUserKey(internalKey: Uint8Array): Uint8Array {
+  if (internalKey.length < TRAILER_SIZE_BYTES) {
+    throw new StorageError('INVALID_ARGUMENT', `memtable: seek target of ${internalKey.length} bytes is not an internal key`);
+  }
+  return internalKey.subarray(0, internalKey.length - TRAILER_SIZE_BYTES);
+}
