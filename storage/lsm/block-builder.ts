@@ -31,8 +31,9 @@ export class BlockBuilder {
   /** Entries since the last restart point. */
   private counter = 0;
   private entryCountValue = 0;
-  private lastKeyBuffer = new Uint8Array(64);
+  private lastKeyBuffer = new Uint8Array(new ArrayBuffer(64));
   private lastKeyLength = 0;
+  private lastKeyView: Uint8Array | undefined = undefined;
   private finished = false;
 
   constructor(restartInterval = 16, comparator: Comparator = bytewiseComparator) {
@@ -59,7 +60,11 @@ export class BlockBuilder {
 
   /** A view of the last key added; valid until the next `add` or `reset`. Requires !empty. */
   lastKey(): Uint8Array {
-    return this.lastKeyBuffer.subarray(0, this.lastKeyLength);
+    // The buffer is rewritten in place, so a view of the right length can be reused (no allocation
+    // per add when keys share a length).
+    const view = this.lastKeyView;
+    if (view !== undefined && view.length === this.lastKeyLength) return view;
+    return (this.lastKeyView = this.lastKeyBuffer.subarray(0, this.lastKeyLength));
   }
 
   /** Appends an entry. `key` must sort after every key already in the block. */
@@ -67,7 +72,7 @@ export class BlockBuilder {
     if (this.finished) throw new StorageError('INVALID_ARGUMENT', 'BlockBuilder.add after finish (call reset first)');
     let shared = 0;
     if (this.entryCountValue > 0) {
-      if (this.comparator.compare(key, this.lastKeyBuffer.subarray(0, this.lastKeyLength)) <= 0) {
+      if (this.comparator.compare(key, this.lastKey()) <= 0) {
         throw new StorageError('INVALID_ARGUMENT', 'BlockBuilder.add: keys must be added in strictly increasing order');
       }
       if (this.counter < this.restartInterval) {
@@ -92,6 +97,7 @@ export class BlockBuilder {
       const grown = new Uint8Array(Math.max(key.length, this.lastKeyBuffer.length * 2));
       grown.set(this.lastKeyBuffer.subarray(0, shared));
       this.lastKeyBuffer = grown;
+      this.lastKeyView = undefined;
     }
     const last = this.lastKeyBuffer;
     for (let i = shared; i < key.length; i++) last[i] = key[i]!;

@@ -144,9 +144,14 @@ export class ByteWriter {
   }
 
   putBytes(bytes: Uint8Array): void {
-    this.ensureCapacity(bytes.length);
-    this.buffer.set(bytes, this.lengthBytes);
-    this.lengthBytes += bytes.length;
+    const length = bytes.length;
+    this.ensureCapacity(length);
+    const buffer = this.buffer;
+    const offset = this.lengthBytes;
+    // TypedArray.set costs a native call; a loop is faster for the short keys that dominate.
+    if (length < 32) for (let i = 0; i < length; i++) buffer[offset + i] = bytes[i]!;
+    else buffer.set(bytes, offset);
+    this.lengthBytes = offset + length;
   }
 
   /** A varint32 length, then the bytes. */

@@ -20,7 +20,7 @@ import type { RandomAccessFile } from '../env/file-system.js';
 import { BlockCache } from './block-cache.js';
 import { Block, BlockIterator } from './block-reader.js';
 import { BloomFilterPolicy } from './bloom-filter.js';
-import { ByteReader, getFixed32, getFixed64BigInt } from './coding.js';
+import { ByteReader, ByteWriter, getFixed32, getFixed64BigInt } from './coding.js';
 import { bytewiseComparator, type Comparator } from './comparator.js';
 import { crc32c, unmaskCrc } from './crc32c.js';
 import type { KeyValueIterator } from './iterator.js';
@@ -256,9 +256,13 @@ function readBlockContents(file: RandomAccessFile, handle: BlockHandle, verifyCh
 }
 
 function decodeIndex(indexBlock: Block, dataEndOffset: number, fileName: string): { keys: Uint8Array[]; offsets: Float64Array; sizes: Float64Array } {
-  const keys: Uint8Array[] = [];
   const offsets: number[] = [];
   const sizes: number[] = [];
+  const keyStarts: number[] = [];
+  // The keys are copied into one buffer, in order, and viewed from there: one allocation instead of
+  // one ArrayBuffer per data block (which the garbage collector would track), and a binary search
+  // that walks contiguous memory.
+  const keyBytes = new ByteWriter(indexBlock.sizeBytes);
   const iterator = indexBlock.iterator();
   const reader = new ByteReader(new Uint8Array(0), fileName, indexBlock.location.offset);
   let expectedOffset = 0;
@@ -267,13 +271,18 @@ function decodeIndex(indexBlock: Block, dataEndOffset: number, fileName: string)
     const handle = readHandle(reader, dataEndOffset, fileName);
     // Data blocks are written back to back from the start of the file.
     if (handle.offset !== expectedOffset) {
-      throw new CorruptionError(fileName, indexBlock.location.offset, `index entry ${keys.length} points at ${handle.offset}, expected ${expectedOffset}`);
+      throw new CorruptionError(fileName, indexBlock.location.offset, `index entry ${offsets.length} points at ${handle.offset}, expected ${expectedOffset}`);
     }
     expectedOffset = handle.offset + handle.size + BLOCK_TRAILER_SIZE_BYTES;
-    keys.push(iterator.key().slice());
+    keyStarts.push(keyBytes.length);
+    keyBytes.putBytes(iterator.key());
     offsets.push(handle.offset);
     sizes.push(handle.size);
   }
+  keyStarts.push(keyBytes.length);
+  const allKeys = keyBytes.bytes();
+  const keys: Uint8Array[] = [];
+  for (let i = 0; i + 1 < keyStarts.length; i++) keys.push(allKeys.subarray(keyStarts[i]!, keyStarts[i + 1]!));
   return { keys, offsets: Float64Array.from(offsets), sizes: Float64Array.from(sizes) };
 }
 
