@@ -3,11 +3,13 @@
 // intervals, with and without a (tiny, always-evicting) block cache; that the filter has no false
 // negatives for filterKeyOf keys and rejects most absent ones; that range tombstones come back in the
 // order added; and that a flipped byte anywhere (data block, index, filter, tombstones, metaindex,
-// footer) or a truncated file gives CorruptionError with the file and offset, never wrong data.
+// footer), a bit flipped on read, or a truncated file gives CorruptionError with the file and offset,
+// never wrong data.
 import t from 'tap';
 import { CorruptionError, StorageError } from '../../../storage/env/errors.js';
 import type { RandomAccessFile } from '../../../storage/env/file-system.js';
 import { MemoryFileSystem } from '../../../storage/env/memory-file-system.js';
+import { FaultyFileSystem } from '../../../storage/env/faulty-file-system.js';
 import { SeededRandom, seedFromEnvironment, type Random } from '../../../storage/env/random.js';
 import { BlockCache } from '../../../storage/lsm/block-cache.js';
 import { Block } from '../../../storage/lsm/block-reader.js';
@@ -374,4 +376,32 @@ t.test('without checksum verification, structural damage in a data block still g
   const error = readFlipped(bytes, block.offset + block.size - 1, 6, false);
   t.type(error, CorruptionError);
   t.equal((error as CorruptionError).offset, block.offset + block.size - 4);
+});
+
+t.test('bits flipped on the way from the disk are caught, through the cache or not', async (t) => {
+  const random = new SeededRandom(seedFromEnvironment());
+  const fs = new FaultyFileSystem(random.fork());
+  const entries = randomEntries(random, 300);
+  const file = fs.createWritable('/000012.sst');
+  const builder = new TableBuilder(file, { comparator: bytewiseComparator, blockSizeBytes: 512, filterPolicy: new BloomFilterPolicy(), filterKeyOf });
+  for (const [key, value] of entries) builder.add(key, value);
+  builder.finish();
+  file.close();
+  fs.flipBitsOnRead({ probability: 0.005 });
+  let caught = 0;
+  let wrong = 0;
+  let clean = 0;
+  for (let trial = 0; trial < 60; trial++) {
+    try {
+      const table = TableReader.open(fs.openRandomAccess('/000012.sst'), { comparator: bytewiseComparator, fileNumber: 12, cache: new BlockCache(1 << 16) });
+      if (!sameEntries(scan(table), entries)) wrong++;
+      if (!sameEntries(scan(table), entries)) wrong++;
+      clean++;
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      caught++;
+    }
+  }
+  t.equal(wrong, 0, `seed ${random.seed}`);
+  t.ok(caught > 0 && clean > 0, `${caught} reads caught ${fs.stats.bitFlipCount} flips; ${clean} clean (seed ${random.seed})`);
 });
