@@ -1,6 +1,7 @@
 // Builders for the messages, entries and storages the paper tests feed a single node, so each test
 // reads as the exchange it describes: `msg.app(2, 1, 3, { index: 4, logTerm: 2 })`.
 
+import { ProposalDroppedError } from '../../../cluster/raft/errors.js';
 import { MemoryLogStorage } from '../../../cluster/raft/storage.js';
 import type {
   AppendMessage,
@@ -94,5 +95,16 @@ export function describe(message: Message): string {
       return `${head} c${message.commit}`;
     default:
       return head;
+  }
+}
+
+/** The reason a call was dropped with ProposalDroppedError, 'accepted' if it was not, rethrowing anything else. */
+export function droppedReason(call: () => void): string {
+  try {
+    call();
+    return 'accepted';
+  } catch (error) {
+    if (error instanceof ProposalDroppedError) return error.reason;
+    throw error;
   }
 }

@@ -1,0 +1,110 @@
+// §6.4 of the Raft paper (thesis §6.4), linearizable reads without writing to the log. ReadIndex: the
+// leader records its commit index, confirms it still leads with a heartbeat round acknowledged by a
+// quorum, and only then answers; a new leader first commits an entry of its term. Lease-based reads
+// (with check-quorum) answer at once. Followers ask the leader for a read index and read locally.
+import t from 'tap';
+import { nodeId } from '../../../cluster/raft/types.js';
+import { describe, droppedReason, msg, storageWith } from './messages.js';
+import { bytes, Network, TestNode, text } from './network.js';
+
+const plain = { preVote: false, checkQuorum: false };
+
+/** Node 1 of {1,2,3}, elected leader of term 1; `commit` says whether node 2 acknowledged its first entry. */
+function leader(config: Record<string, unknown> = plain, commit = true): TestNode {
+  const node = new TestNode(nodeId(1), storageWith([1, 2, 3]), config, 7);
+  node.raw.campaign();
+  node.handleReady();
+  node.raw.step(msg.voteResp(2, 1, 1, true));
+  node.handleReady();
+  if (commit) {
+    node.raw.step(msg.appResp(2, 1, 1, 1));
+    node.handleReady();
+  }
+  return node;
+}
+
+t.test('§6.4: a ReadIndex read is answered only after a quorum acknowledges a heartbeat round', async (t) => {
+  const node = leader();
+  t.equal(node.committed, 1);
+  node.raw.readIndex(bytes('r1'));
+  const sent = node.handleReady();
+  t.same(sent.map(describe), ['heartbeat 1→2 t1 c1', 'heartbeat 1→3 t1 c0']);
+  t.ok(sent.every((m) => m.type === 'heartbeat' && m.context !== undefined && text(m.context) === 'r1'), 'the round carries the request');
+  t.same(node.readStates, [], 'not yet confirmed');
+  node.raw.step(msg.heartbeatResp(2, 1, 1, bytes('r1')));
+  node.handleReady();
+  t.same(node.readStates.map((r) => [r.index, text(r.context)]), [[1, 'r1']], 'confirmed by 2 of 3, at the commit index');
+});
+
+t.test('§6.4: one confirmed round answers every request queued before it, in order', async (t) => {
+  const node = leader();
+  node.raw.readIndex(bytes('a'));
+  node.raw.readIndex(bytes('b'));
+  node.raw.readIndex(bytes('c'));
+  node.handleReady();
+  node.raw.step(msg.heartbeatResp(3, 1, 1, bytes('b')));
+  node.handleReady();
+  t.same(node.readStates.map((r) => text(r.context)), ['a', 'b'], 'b confirms a too; c waits');
+});
+
+t.test('§6.4: a new leader answers reads only once it has committed an entry of its term', async (t) => {
+  const node = leader(plain, false);
+  t.equal(node.committed, 0);
+  node.raw.readIndex(bytes('early'));
+  t.same(node.handleReady().filter((m) => m.type === 'heartbeat'), [], 'no confirmation round yet');
+  node.raw.step(msg.appResp(2, 1, 1, 1));
+  const sent = node.handleReady();
+  t.ok(sent.some((m) => m.type === 'heartbeat' && m.context !== undefined), 'the round starts after the first commit');
+  node.raw.step(msg.heartbeatResp(2, 1, 1, bytes('early')));
+  node.handleReady();
+  t.same(node.readStates.map((r) => r.index), [1]);
+});
+
+t.test('§6.4: a leader cut off from the majority never answers a read', async (t) => {
+  const network = new Network({ voters: [1, 2, 3], config: plain });
+  network.campaign(1);
+  network.isolate(1);
+  network.node(1).raw.readIndex(bytes('stale?'));
+  network.stabilize();
+  network.campaign(2);
+  network.propose(2, 'newer write');
+  network.stabilize();
+  t.same(network.node(1).readStates, [], 'the deposed leader cannot confirm its leadership');
+  network.node(2).raw.readIndex(bytes('fresh'));
+  network.stabilize();
+  t.same(network.node(2).readStates.map((r) => r.index), [network.node(2).committed], 'the real leader can');
+});
+
+t.test('§6.4: lease-based reads (with check-quorum) are answered without a heartbeat round', async (t) => {
+  const node = leader({ preVote: false, checkQuorum: true, readOnlyOption: 'lease-based' });
+  node.raw.readIndex(bytes('fast'));
+  const sent = node.handleReady();
+  t.same(sent.filter((m) => m.type === 'heartbeat'), []);
+  t.same(node.readStates.map((r) => [r.index, text(r.context)]), [[1, 'fast']]);
+});
+
+t.test('§6.4: a follower gets a read index from the leader that covers every write committed before', async (t) => {
+  for (const readOnlyOption of ['safe', 'lease-based'] as const) {
+    const network = new Network({ voters: [1, 2, 3], config: { preVote: false, checkQuorum: true, readOnlyOption } });
+    network.campaign(1);
+    network.propose(1, 'w1');
+    network.propose(1, 'w2');
+    const writeIndex = network.node(1).committed;
+    network.node(3).raw.readIndex(bytes('follower read'));
+    network.stabilize();
+    const [state] = network.node(3).readStates;
+    t.ok(state !== undefined && state.index >= writeIndex, `${readOnlyOption}: read index ${state?.index} covers the writes at ${writeIndex}`);
+    t.ok(network.node(3).appliedIndex >= state!.index, `${readOnlyOption}: the follower has applied up to it`);
+    t.same(network.node(3).applied, ['w1', 'w2']);
+  }
+});
+
+t.test('a single voter answers reads at once; a follower without a leader refuses them', async (t) => {
+  const network = new Network({ voters: [1], config: plain });
+  network.campaign(1);
+  network.node(1).raw.readIndex(bytes('solo'));
+  network.stabilize();
+  t.same(network.node(1).readStates.map((r) => r.index), [1]);
+  const lonely = new Network({ voters: [1, 2, 3], config: plain });
+  t.equal(droppedReason(() => lonely.node(2).raw.readIndex(bytes('x'))), 'no-leader');
+});
