@@ -16,8 +16,9 @@
 // any block boundary, which WalReader uses to tell a torn tail from corruption in the middle.
 //
 // Invariants: each record reaches the file through exactly one `append` call (its fragments, headers and
-// any trailer before it assembled in one buffer), so a crash can tear only the last record and never
-// interleaves the pieces of two records; `sizeBytes` equals the bytes handed to the file.
+// any trailer before it assembled in one buffer), so a crash that keeps a prefix of the appended bytes
+// leaves whole records followed by at most one partial record, never pieces of two interleaved;
+// `sizeBytes` equals the bytes handed to the file.
 
 import { StorageError } from '../env/errors.js';
 import type { WritableFile } from '../env/file-system.js';
