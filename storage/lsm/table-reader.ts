@@ -372,6 +372,11 @@ class TableIterator implements KeyValueIterator {
       if (this.blockIterator !== undefined) this.blockIterator.close();
       return false;
     }
+    if (index === this.blockIndex && this.blockIterator !== undefined) {
+      // Already loaded (a seek landing in the block it was in): no cache probe, no read.
+      this.blockIterator.close();
+      return true;
+    }
     const block = this.table.dataBlock(index);
     if (this.blockIterator === undefined) this.blockIterator = new BlockIterator(block);
     else this.blockIterator.reset(block);
