@@ -164,13 +164,16 @@ export class Network {
   constructor(options: NetworkOptions) {
     this.options = options;
     this.seed = options.seed ?? 1;
-    for (const id of [...options.voters, ...(options.learners ?? [])]) {
-      this.addNode(nodeId(id), MemoryLogStorage.withVoters(options.voters, options.learners ?? []));
-    }
+    for (const id of [...options.voters, ...(options.learners ?? [])]) this.addNode(nodeId(id));
   }
 
-  /** Adds a node with the given storage (a fresh, empty one for a node joining by membership change). */
-  addNode(id: NodeId, storage: MemoryLogStorage = new MemoryLogStorage()): TestNode {
+  /**
+   * Adds a node. By default it starts from the group's bootstrap state (the initial configuration
+   * every member started from), as a replica joining by a membership change does: replaying the log
+   * from index 1 then rebuilds the current configuration, or a snapshot replaces it.
+   */
+  addNode(id: NodeId, storage?: MemoryLogStorage): TestNode {
+    storage ??= MemoryLogStorage.withVoters(this.options.voters, this.options.learners ?? []);
     const overrides = { ...this.options.config, ...this.options.configFor?.(id) };
     const node = new TestNode(id, storage, overrides, this.seed * 1000 + id);
     this.nodes.set(id, node);
