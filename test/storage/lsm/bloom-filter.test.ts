@@ -72,7 +72,10 @@ t.test('no false negatives, and about 1% false positives at 10 bits per key', as
     for (let i = 0; i < probes; i++) if (policy.keyMayMatch(keyOf(base + count + 1_000_000 + i), filter)) falsePositives++;
     const rate = falsePositives / probes;
     if (count >= 1000) worstRate = Math.max(worstRate, rate);
-    t.ok(rate < 0.02, `false-positive rate ${(rate * 100).toFixed(2)}% for ${count} keys (seed ${random.seed})`);
+    // A filter of a few keys has a few hundred bits, so which bits its keys happen to set swings its
+    // rate widely; from a thousand keys on the rate settles near the theoretical 0.84%.
+    const bound = count >= 1000 ? 0.02 : 0.06;
+    t.ok(rate < bound, `false-positive rate ${(rate * 100).toFixed(2)}% for ${count} keys (seed ${random.seed})`);
   }
   t.ok(worstRate > 0.003, `rate ${worstRate} is near 1%, not suspiciously low`);
 });
