@@ -48,7 +48,13 @@ export interface LogStorage {
   term(index: number): number;
   firstIndex(): number;
   lastIndex(): number;
-  /** The most recent snapshot. May throw SnapshotTemporarilyUnavailableError while one is being built. */
+  /**
+   * The most recent snapshot, which the leader sends to a follower whose next entry is compacted away.
+   * It must be at least as new as the membership that added that follower (a snapshot that does not
+   * name the follower is not sent; the leader waits for a newer one), so implementations build it on
+   * demand or refresh it after applying membership changes. May throw
+   * SnapshotTemporarilyUnavailableError while one is being built.
+   */
   snapshot(): Snapshot;
 }
 

@@ -6,6 +6,8 @@
 // membership changes), then advance. The "state machine" is the list of applied payloads (as
 // strings); a snapshot's data is that list as JSON, so installing a snapshot restores it.
 //
+// Like a real transport, the network reports to the sender whether each snapshot arrived.
+//
 // Delivery is deterministic: nodes are processed in id order and messages delivered in the order
 // they were sent. stabilize() alternates "drain every Ready" and "deliver every queued message" until
 // nothing moves; without ticks every exchange ends, so it always terminates (a bound catches bugs).
@@ -236,10 +238,14 @@ export class Network {
     this.queue = [];
     let count = 0;
     for (const message of batch) {
-      if (!this.passes(message)) continue;
-      this.delivered.push(message);
-      count++;
-      this.stepInto(message);
+      const passes = this.passes(message);
+      if (passes) {
+        this.delivered.push(message);
+        count++;
+        this.stepInto(message);
+      }
+      // A transport streams snapshots and knows whether one arrived; it tells the sender.
+      if (message.type === 'snap') this.nodes.get(message.from)?.raw.reportSnapshot(message.to, passes ? 'finished' : 'failed');
     }
     return count;
   }
