@@ -27,7 +27,7 @@ import {
   isSequence,
   sequenceOf,
 } from './internal-key.js';
-import type { RangeTombstoneSet } from './range-tombstones.js';
+import { RangeTombstoneSet } from './range-tombstones.js';
 
 export interface DbIteratorOptions {
   /** The smallest user key to yield (inclusive). */
@@ -36,6 +36,14 @@ export interface DbIteratorOptions {
   upperBound?: Uint8Array | undefined;
   /** Called once, by the first close(): releases what the database pinned for this iterator. */
   onClose?: (() => void) | undefined;
+}
+
+/** The constructor's arguments as one object. */
+export interface DbIteratorSettings extends DbIteratorOptions {
+  /** The read sequence: versions with a larger sequence are invisible. */
+  sequence: number;
+  /** Every range tombstone of the sources. */
+  tombstones: RangeTombstoneSet;
 }
 
 const enum Direction {
@@ -57,18 +65,33 @@ export class DbIterator implements KeyValueIterator {
   private savedValue = new Uint8Array(64);
   private savedValueLength = 0;
 
+  private readonly readSequence: number;
+  private readonly rangeTombstones: RangeTombstoneSet;
+
   /**
    * `internal` yields internal keys in internal-key order (a MergingIterator of the sources); this
    * iterator owns it and closes it. `rangeTombstones` holds every range tombstone of those sources.
-   * The bounds are copied.
+   * The bounds are copied. The second form takes the same arguments as one object.
    */
+  constructor(internal: KeyValueIterator, readSequence: number, rangeTombstones: RangeTombstoneSet, options?: DbIteratorOptions);
+  constructor(internal: KeyValueIterator, settings: DbIteratorSettings);
   constructor(
     private readonly internal: KeyValueIterator,
-    private readonly readSequence: number,
-    private readonly rangeTombstones: RangeTombstoneSet,
+    readSequenceOrSettings: number | DbIteratorSettings,
+    rangeTombstones?: RangeTombstoneSet,
     options: DbIteratorOptions = {},
   ) {
+    let readSequence: number;
+    if (typeof readSequenceOrSettings === 'number') {
+      readSequence = readSequenceOrSettings;
+      this.rangeTombstones = rangeTombstones ?? RangeTombstoneSet.EMPTY;
+    } else {
+      readSequence = readSequenceOrSettings.sequence;
+      this.rangeTombstones = readSequenceOrSettings.tombstones;
+      options = readSequenceOrSettings;
+    }
     if (!isSequence(readSequence)) throw new StorageError('INVALID_ARGUMENT', `iterator: invalid read sequence ${readSequence}`);
+    this.readSequence = readSequence;
     this.lowerBound = options.lowerBound === undefined ? undefined : new Uint8Array(options.lowerBound);
     this.upperBound = options.upperBound === undefined ? undefined : new Uint8Array(options.upperBound);
     this.onClose = options.onClose;

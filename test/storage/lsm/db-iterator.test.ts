@@ -104,7 +104,11 @@ t.test('every step agrees with the visible map at the read sequence', async (t) 
       const sources = memtables.map((memtable) => memtable.iterator());
       if (random.chance(0.5)) sources.push(tableCopy(memtables[0]!));
       const tombstones = RangeTombstoneSet.union(memtables.map((memtable) => memtable.rangeTombstoneSet()));
-      const iterator = new DbIterator(new MergingIterator(internalKeyComparator, sources), readSequence, tombstones, options);
+      const merged = new MergingIterator(internalKeyComparator, sources);
+      // Both constructor forms: positional, and one settings object.
+      const iterator = random.chance(0.5)
+        ? new DbIterator(merged, readSequence, tombstones, options)
+        : new DbIterator(merged, { ...options, sequence: readSequence, tombstones });
       const model = visible(writes, readSequence, options);
       let position = -1;
       for (let step = 0; step < 250; step++) {
