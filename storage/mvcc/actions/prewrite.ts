@@ -220,7 +220,8 @@ export function prewrite(snapshot: MvccSnapshot, request: PrewriteRequest): Acti
     };
     batch.put(lockKey(key), encodeLock(lock));
   }
-  const reportedMinCommitTs = useAsyncCommit ? maxTimestamp(minCommitTs, existingMinCommitTs) : TIMESTAMP_ZERO;
+  // Only locks this request wrote carry the newly computed minimum; repeats keep what they hold.
+  const reportedMinCommitTs = useAsyncCommit ? maxTimestamp(plans.length > 0 ? minCommitTs : TIMESTAMP_ZERO, existingMinCommitTs) : TIMESTAMP_ZERO;
   return {
     batch,
     result: { code: 'OK', minCommitTs: reportedMinCommitTs, onePcCommitTs: onePc ? minCommitTs : undefined, fellBackToTwoPhase },

@@ -10,7 +10,7 @@ import { type Lock, type Write, decodeWrite } from '../../../storage/mvcc/record
 import { Family, familyBounds, splitVersionedKey } from '../../../storage/mvcc/keys.js';
 import { loadLock } from '../../../storage/mvcc/reader.js';
 import { mvccGet } from '../../../storage/mvcc/reader.js';
-import { type Mutation, type PrewriteRequest, type PrewriteResult, prewrite } from '../../../storage/mvcc/actions/prewrite.js';
+import { type PrewriteMutation, type PrewriteRequest, type PrewriteResult, prewrite } from '../../../storage/mvcc/actions/prewrite.js';
 import { commit } from '../../../storage/mvcc/actions/commit.js';
 import { rollback } from '../../../storage/mvcc/actions/rollback.js';
 import { acquirePessimisticLock } from '../../../storage/mvcc/actions/acquire-pessimistic-lock.js';
@@ -49,7 +49,7 @@ export class Harness {
     return { result: output.result, records: output.batch.count };
   }
 
-  prewrite(mutations: Mutation[], primary: string, startTs: number, extra: Partial<PrewriteRequest> = {}): PrewriteResult {
+  prewrite(mutations: PrewriteMutation[], primary: string, startTs: number, extra: Partial<PrewriteRequest> = {}): PrewriteResult {
     return this.run(prewrite, {
       mutations,
       primary: bytes(primary),
