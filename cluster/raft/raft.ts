@@ -451,8 +451,16 @@ export class Raft {
 
   // ---- persistence and application feedback (from RawNode.advance) ----------------------------
 
-  /** The caller persisted entries up to (index, term). The leader counts its own copy from now on. */
-  onEntriesPersisted(index: number, term: number): void {
+  /**
+   * The caller persisted `persisted` (a Ready's entries). Marks stable the longest prefix of them the
+   * log still holds: entries replaced meanwhile (a new leader truncated them) stay unstable and go out
+   * again. The leader counts its own copy from now on.
+   */
+  onEntriesPersisted(persisted: readonly Entry[]): void {
+    let last = persisted.length - 1;
+    while (last >= 0 && !this.log.matchTerm(persisted[last]!.index, persisted[last]!.term)) last--;
+    if (last < 0) return;
+    const { index, term } = persisted[last]!;
     if (!this.log.unstable.stableTo(index, term)) return;
     if (this.role !== 'leader') return;
     const self = this.tracker.progress.get(this.id);

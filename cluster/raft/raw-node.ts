@@ -224,10 +224,7 @@ export class RawNode {
     this.inFlight = undefined;
     const r = this.raft;
     if (ready.snapshot !== undefined) r.onSnapshotPersisted(ready.snapshot.metadata.index);
-    if (ready.entries.length > 0) {
-      const last = ready.entries[ready.entries.length - 1]!;
-      r.onEntriesPersisted(last.index, last.term);
-    }
+    if (ready.entries.length > 0) r.onEntriesPersisted(ready.entries);
     if (ready.committedEntries.length > 0) {
       const last = ready.committedEntries[ready.committedEntries.length - 1]!;
       r.onApplied(last.index, payloadsSizeBytes(ready.committedEntries));

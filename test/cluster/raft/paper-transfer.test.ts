@@ -40,7 +40,8 @@ t.test('§3.10: a lagging transferee is caught up before TimeoutNow', async (t) 
   network.node(1).raw.transferLeader(nodeId(3));
   network.stabilize();
   const traffic = network.delivered.slice(before);
-  const lastAppend = traffic.findLastIndex((m) => m.type === 'app' && m.to === 3 && m.term === 1);
+  const appendPositions = traffic.flatMap((m, position) => (m.type === 'app' && m.to === 3 && m.term === 1 ? [position] : []));
+  const lastAppend = appendPositions.length === 0 ? -1 : appendPositions[appendPositions.length - 1]!;
   const timeoutNow = traffic.findIndex((m) => m.type === 'timeoutNow');
   t.ok(lastAppend >= 0 && timeoutNow > lastAppend, 'appends first, then TimeoutNow');
   t.equal(network.node(3).role, 'leader');
