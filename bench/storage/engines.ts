@@ -41,9 +41,15 @@ export async function openReef(dir: string): Promise<BenchEngine> {
       let entries = 0;
       let bytes = 0;
       try {
+        // Yield every few milliseconds, as a server streaming rows to a client would.
+        let sliceStartedMs = performance.now();
         for (iterator.seekToFirst(); iterator.valid(); iterator.next()) {
           entries++;
           bytes += iterator.key().length + iterator.value().length;
+          if ((entries & 1023) === 0 && performance.now() - sliceStartedMs > 2) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            sliceStartedMs = performance.now();
+          }
         }
       } finally {
         iterator.close();

@@ -52,16 +52,22 @@ export async function runWindowed<T>(
 ): Promise<void> {
   let next = 0;
   let failure: unknown;
+  // Shared by all workers: when any of them last got the loop back. A worker that starts or goes on
+  // after another has run for yieldEveryMs yields first, so that 64 workers starting one after the
+  // other do not add up to one long stall.
+  let lastResumeMs = performance.now();
   const worker = async (): Promise<void> => {
-    let sliceStartedMs = performance.now();
+    let operationsSinceCheck = 0;
     while (next < count && failure === undefined) {
+      if ((operationsSinceCheck++ & 15) === 0 && performance.now() - lastResumeMs > yieldEveryMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastResumeMs = performance.now();
+        continue;
+      }
       const result = operation(next++);
       if (result instanceof Promise) {
         await result.catch((error: unknown) => void (failure ??= error));
-        sliceStartedMs = performance.now();
-      } else if ((next & 255) === 0 && performance.now() - sliceStartedMs > yieldEveryMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStartedMs = performance.now();
+        lastResumeMs = performance.now();
       }
     }
   };
