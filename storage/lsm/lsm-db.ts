@@ -38,7 +38,7 @@ import type { KeyValueIterator } from './iterator.js';
 import { MemTable } from './memtable.js';
 import { MAX_WRITE_GROUP_BYTES, NUM_LEVELS, resolveOptions, type LsmOptions, type ResolvedLsmOptions } from './options.js';
 import { openDatabaseFiles, type OpenedState } from './recovery.js';
-import { openDbIterator, readFromMemTable, readFromTables, type ReadSources } from './read-path.js';
+import { openDbIterator, readFromMemTable, TableLookup, type ReadSources } from './read-path.js';
 import { SnapshotList, type LsmSnapshot } from './snapshots.js';
 import { yieldToEventLoop } from './time-slice.js';
 import { VersionEdit } from './version-edit.js';
@@ -168,6 +168,7 @@ export class LsmDb {
   private readonly state: OpenedState;
   private readonly snapshots = new SnapshotList();
   private readonly context: CompactionContext;
+  private readonly tableLookup: TableLookup;
   private mem = new MemTable();
   private frozen: FrozenMemTable[] = [];
   private wal: WalWriter;
@@ -214,6 +215,7 @@ export class LsmDb {
     this.walNumber = state.walNumber;
     this.lastSequence = state.lastSequence;
     this.counters.flushBytesWritten = state.recoveryBytesWritten;
+    this.tableLookup = new TableLookup(state);
     this.context = {
       fs: options.fs,
       dir: options.dir,
@@ -499,7 +501,7 @@ export class LsmDb {
     for (let index = this.frozen.length - 1; found === undefined && index >= 0; index--) {
       found = readFromMemTable(this.frozen[index]!.memtable, key, sequence);
     }
-    if (found === undefined) found = readFromTables(this.state.versions.current, this.state, key, sequence);
+    if (found === undefined) found = this.tableLookup.get(this.state.versions.current, key, sequence);
     return found === null || found === undefined ? undefined : found.slice();
   }
 

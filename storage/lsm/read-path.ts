@@ -19,13 +19,17 @@
 
 import type { BloomFilterPolicy } from './bloom-filter.js';
 import { DbIterator } from './db-iterator.js';
+import type { BlockIterator } from './block-reader.js';
 import {
   compareBytes,
   internalKeyComparator,
   seekKeyFor,
   sequenceOf,
+  TRAILER_SIZE_BYTES,
+  VALUE_TYPE_FOR_SEEK,
   ValueType,
   valueTypeOf,
+  writeTrailer,
 } from './internal-key.js';
 import type { KeyValueIterator } from './iterator.js';
 import { LevelIterator } from './level-iterator.js';
@@ -60,6 +64,7 @@ function hasUserKey(internalKey: Uint8Array, userKey: Uint8Array): boolean {
 }
 
 export function readFromMemTable(memtable: MemTable, userKey: Uint8Array, sequence: number): SourceAnswer {
+  if (memtable.entryCount === 0) return undefined;
   const found = memtable.get(userKey, sequence);
   const tombstones = memtable.rangeTombstoneSet();
   const covering = tombstones.isEmpty ? -1 : tombstones.maxCoveringSequence(userKey, sequence);
@@ -80,20 +85,71 @@ export function readFromMemTable(memtable: MemTable, userKey: Uint8Array, sequen
   }
 }
 
-function readFromTable(
-  sources: TableAccess,
-  file: FileMetaData,
-  userKey: Uint8Array,
-  lookupKey: Uint8Array,
-  sequence: number,
-  filterHash: number,
-): SourceAnswer {
-  const handle = sources.tableCache.acquire(file.number);
-  try {
-    const covering = file.rangeTombstoneCount === 0 ? -1 : handle.rangeTombstoneSet().maxCoveringSequence(userKey, sequence);
-    if (file.entryCount > 0 && (filterHash < 0 || handle.reader.mayContainHash(filterHash))) {
-      const iterator = handle.reader.iterator();
-      try {
+/**
+ * Point lookups in the tables of a version, newest first. Holds scratch space (the lookup key, a block
+ * iterator) reused by every lookup, so a read that hits the block cache allocates nothing but its
+ * answer. One per database; lookups are synchronous and never interleave.
+ */
+export class TableLookup {
+  private lookupBuffer = new Uint8Array(64);
+  private blockIterator: BlockIterator | undefined;
+
+  constructor(private readonly access: TableAccess) {}
+
+  get(version: Version, userKey: Uint8Array, sequence: number): SourceAnswer {
+    const lookupKey = this.lookupKeyFor(userKey, sequence);
+    const policy = this.access.filterPolicy;
+    const filterHash = policy === undefined ? -1 : policy.hash(userKey);
+    const level0 = version.levels[0]!;
+    for (let index = 0; index < level0.length; index++) {
+      const file = level0[index]!;
+      if (!fileContainsUserKey(file, userKey)) continue;
+      const answer = this.readFromTable(file, userKey, lookupKey, sequence, filterHash);
+      if (answer !== undefined) return answer;
+    }
+    for (let level = 1; level < NUM_LEVELS; level++) {
+      if (version.levels[level]!.length === 0) continue;
+      const file = version.fileForKey(level, userKey, lookupKey);
+      if (file === undefined) continue;
+      const answer = this.readFromTable(file, userKey, lookupKey, sequence, filterHash);
+      if (answer !== undefined) return answer;
+    }
+    return undefined;
+  }
+
+  /** seekKeyFor(userKey, sequence), written into the reused buffer. Valid until the next call. */
+  private lookupKeyFor(userKey: Uint8Array, sequence: number): Uint8Array {
+    const length = userKey.length + TRAILER_SIZE_BYTES;
+    if (this.lookupBuffer.length < length) this.lookupBuffer = new Uint8Array(Math.max(length, this.lookupBuffer.length * 2));
+    const buffer = this.lookupBuffer;
+    buffer.set(userKey, 0);
+    writeTrailer(buffer, userKey.length, sequence, VALUE_TYPE_FOR_SEEK);
+    return buffer.subarray(0, length);
+  }
+
+  private readFromTable(
+    file: FileMetaData,
+    userKey: Uint8Array,
+    lookupKey: Uint8Array,
+    sequence: number,
+    filterHash: number,
+  ): SourceAnswer {
+    // Not pinned: nothing below asks the table cache for another table before we are done.
+    const table = this.access.tableCache.peek(file.number);
+    const covering = file.rangeTombstoneCount === 0 ? -1 : table.rangeTombstoneSet().maxCoveringSequence(userKey, sequence);
+    const reader = table.reader;
+    if (file.entryCount > 0 && (filterHash < 0 || reader.mayContainHash(filterHash))) {
+      // The first block whose last key is >= the lookup key holds the first entry >= it, if any.
+      const blockIndex = reader.findBlock(lookupKey);
+      if (blockIndex < reader.dataBlockCount) {
+        const block = reader.dataBlock(blockIndex);
+        let iterator = this.blockIterator;
+        if (iterator === undefined) {
+          iterator = block.iterator();
+          this.blockIterator = iterator;
+        } else {
+          iterator.reset(block);
+        }
         iterator.seek(lookupKey);
         if (iterator.valid()) {
           const key = iterator.key();
@@ -102,73 +158,9 @@ function readFromTable(
             return valueTypeOf(key) === ValueType.Value ? iterator.value() : null;
           }
         }
-      } finally {
-        iterator.close();
       }
     }
     return covering >= 0 ? null : undefined;
-  } finally {
-    handle.release();
-  }
-}
-
-/** Looks `userKey` up in the tables of `version`, newest first. */
-export function readFromTables(version: Version, sources: TableAccess, userKey: Uint8Array, sequence: number): SourceAnswer {
-  const lookupKey = seekKeyFor(userKey, sequence);
-  const filterHash = sources.filterPolicy === undefined ? -1 : sources.filterPolicy.hash(userKey);
-  for (const file of version.levels[0]!) {
-    if (!fileContainsUserKey(file, userKey)) continue;
-    const answer = readFromTable(sources, file, userKey, lookupKey, sequence, filterHash);
-    if (answer !== undefined) return answer;
-  }
-  for (let level = 1; level < NUM_LEVELS; level++) {
-    const file = version.fileForKey(level, userKey, lookupKey);
-    if (file === undefined) continue;
-    const answer = readFromTable(sources, file, userKey, lookupKey, sequence, filterHash);
-    if (answer !== undefined) return answer;
-  }
-  return undefined;
-}
-
-/** The DbIterator plus what it pins: the version, released on close. */
-class PinnedIterator implements KeyValueIterator {
-  private closed = false;
-  constructor(
-    private readonly inner: KeyValueIterator,
-    private readonly version: Version,
-  ) {}
-  valid(): boolean {
-    return this.inner.valid();
-  }
-  seekToFirst(): void {
-    this.inner.seekToFirst();
-  }
-  seekToLast(): void {
-    this.inner.seekToLast();
-  }
-  seek(target: Uint8Array): void {
-    this.inner.seek(target);
-  }
-  seekForPrev(target: Uint8Array): void {
-    this.inner.seekForPrev(target);
-  }
-  next(): void {
-    this.inner.next();
-  }
-  prev(): void {
-    this.inner.prev();
-  }
-  key(): Uint8Array {
-    return this.inner.key();
-  }
-  value(): Uint8Array {
-    return this.inner.value();
-  }
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.inner.close();
-    this.version.unref();
   }
 }
 
@@ -213,8 +205,8 @@ export function openDbIterator(
     }
     const merged = new MergingIterator(internalKeyComparator, children);
     const tombstones = tombstoneSets.length === 0 ? RangeTombstoneSet.EMPTY : RangeTombstoneSet.union(tombstoneSets);
-    const iterator = new DbIterator(merged, { sequence, tombstones, lowerBound, upperBound });
-    return new PinnedIterator(iterator, version);
+    // The DbIterator owns the merged iterator (closing it closes every child) and unpins the version.
+    return new DbIterator(merged, { sequence, tombstones, lowerBound, upperBound, onClose: () => version.unref() });
   } catch (error) {
     for (const child of children) child.close();
     version.unref();

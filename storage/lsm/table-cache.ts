@@ -8,7 +8,7 @@
 // (range-tombstones.ts), built on first use: reads and compactions ask for them often, tables rarely
 // have any.
 //
-// Invariants: an entry's `refs` counts unreleased acquires; an entry is in `entries` while cached;
+// Invariants: a handle's `refs` counts unreleased acquires; a handle is in `entries` while cached;
 // a reader is closed exactly once, when it is neither cached nor pinned.
 
 import { StorageError } from '../env/errors.js';
@@ -28,62 +28,52 @@ export interface TableCacheOptions {
   readonly filterPolicy: BloomFilterPolicy | undefined;
 }
 
-interface Entry {
-  readonly fileNumber: number;
-  readonly reader: TableReader;
-  refs: number;
-  cached: boolean;
-  lastUsed: number;
-  tombstoneList: RangeTombstone[] | undefined;
-  tombstoneSet: RangeTombstoneSet | undefined;
-}
-
-/** A pinned open table. `release()` once when done; the handle must not be used afterwards. */
+/**
+ * An open table and its bookkeeping. From `acquire` it is pinned: call `release()` exactly once per
+ * acquire when done. The same object is returned by every acquire of the table.
+ */
 export class TableHandle {
+  /** Unreleased acquires. */
+  refs = 0;
+  /** True while the table cache holds it. */
+  cached = true;
+  lastUsed = 0;
+  private tombstoneList: RangeTombstone[] | undefined;
+  private tombstoneSet: RangeTombstoneSet | undefined;
+
   constructor(
     private readonly cache: TableCache,
-    private readonly entry: Entry,
+    readonly fileNumber: number,
+    readonly reader: TableReader,
   ) {}
-
-  get reader(): TableReader {
-    return this.entry.reader;
-  }
-
-  get fileNumber(): number {
-    return this.entry.fileNumber;
-  }
 
   /** The table's range tombstones in user keys, in the order stored. */
   rangeTombstones(): readonly RangeTombstone[] {
-    const entry = this.entry;
-    if (entry.tombstoneList === undefined) {
-      entry.tombstoneList = entry.reader.rangeTombstones().map(([start, end]) => ({
-        start: userKeyOf(start).slice(),
-        end: end.slice(),
-        sequence: sequenceOf(start),
-      }));
-    }
-    return entry.tombstoneList;
+    this.tombstoneList ??= this.reader.rangeTombstones().map(([start, end]) => ({
+      start: userKeyOf(start).slice(),
+      end: end.slice(),
+      sequence: sequenceOf(start),
+    }));
+    return this.tombstoneList;
   }
 
   /** The table's range tombstones as a query index. */
   rangeTombstoneSet(): RangeTombstoneSet {
-    const entry = this.entry;
-    if (entry.tombstoneSet === undefined) {
+    if (this.tombstoneSet === undefined) {
       const list = this.rangeTombstones();
-      entry.tombstoneSet = list.length === 0 ? RangeTombstoneSet.EMPTY : new RangeTombstoneSet(list);
+      this.tombstoneSet = list.length === 0 ? RangeTombstoneSet.EMPTY : new RangeTombstoneSet(list);
     }
-    return entry.tombstoneSet;
+    return this.tombstoneSet;
   }
 
   release(): void {
-    this.cache.releaseEntry(this.entry);
+    this.cache.releaseEntry(this);
   }
 }
 
 export class TableCache {
   private readonly options: TableCacheOptions;
-  private readonly entries = new Map<number, Entry>();
+  private readonly entries = new Map<number, TableHandle>();
   private useCounter = 0;
   private closed = false;
 
@@ -110,7 +100,19 @@ export class TableCache {
     entry.lastUsed = ++this.useCounter;
     // Pinned above, so the eviction cannot pick the table just opened.
     if (opened) this.evictIfOverLimit();
-    return new TableHandle(this, entry);
+    return entry;
+  }
+
+  /**
+   * Table `fileNumber`, opened if needed, without pinning it: for a synchronous read that is done with
+   * it before it asks the cache for anything else (only another open can close an unpinned table).
+   */
+  peek(fileNumber: number): TableHandle {
+    if (this.closed) throw new StorageError('CLOSED', 'the table cache is closed');
+    const entry = this.entries.get(fileNumber);
+    if (entry === undefined) return this.acquireAndRelease(fileNumber);
+    entry.lastUsed = ++this.useCounter;
+    return entry;
   }
 
   /** Drops table `fileNumber` from the cache (its file is being deleted); closes it once unpinned. */
@@ -129,13 +131,13 @@ export class TableCache {
   }
 
   /** @internal Called by TableHandle.release. */
-  releaseEntry(entry: Entry): void {
+  releaseEntry(entry: TableHandle): void {
     if (entry.refs <= 0) throw new Error(`TableCache: table ${entry.fileNumber} released more often than acquired`);
     entry.refs--;
     if (entry.refs === 0 && !entry.cached) entry.reader.close();
   }
 
-  private open(fileNumber: number): Entry {
+  private open(fileNumber: number): TableHandle {
     const { fs, dir, blockCache, filterPolicy } = this.options;
     const file = fs.openRandomAccess(joinPath(dir, tableFileName(fileNumber)));
     let reader: TableReader;
@@ -152,7 +154,13 @@ export class TableCache {
       file.close();
       throw error;
     }
-    return { fileNumber, reader, refs: 0, cached: true, lastUsed: 0, tombstoneList: undefined, tombstoneSet: undefined };
+    return new TableHandle(this, fileNumber, reader);
+  }
+
+  private acquireAndRelease(fileNumber: number): TableHandle {
+    const handle = this.acquire(fileNumber);
+    handle.release();
+    return handle;
   }
 
   /**
@@ -162,7 +170,7 @@ export class TableCache {
   private evictIfOverLimit(): void {
     // Each round evicts one table or stops; at most entries.size rounds.
     for (let round = this.entries.size; round > 0 && this.entries.size > this.options.maxOpenTables; round--) {
-      let oldest: Entry | undefined;
+      let oldest: TableHandle | undefined;
       for (const entry of this.entries.values()) {
         if (entry.refs === 0 && (oldest === undefined || entry.lastUsed < oldest.lastUsed)) oldest = entry;
       }

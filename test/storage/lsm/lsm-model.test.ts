@@ -15,6 +15,11 @@ type Model = Map<string, Uint8Array>;
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 const fromLatin1 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
 const hex = (bytes: Uint8Array | undefined): string => (bytes === undefined ? 'undefined' : Buffer.from(bytes).toString('hex'));
+/** A short form for failure messages: long values are cut (hex() itself is what comparisons use). */
+const show = (bytes: Uint8Array | undefined): string => {
+  const full = hex(bytes);
+  return full.length > 24 ? `${full.slice(0, 24)}…(${bytes!.length} bytes)` : full;
+};
 
 class Failure extends Error {}
 
@@ -100,7 +105,7 @@ class ModelRun {
   checkGet(key: Uint8Array, model: Model, snapshot?: LsmSnapshot): void {
     const got = this.db.get(key, snapshot === undefined ? undefined : { snapshot });
     const expected = model.get(latin1(key));
-    if (hex(got) !== hex(expected)) this.fail(`get ${hex(key)}: got ${hex(got)}, expected ${hex(expected)}`);
+    if (hex(got) !== hex(expected)) this.fail(`get ${show(key)}: got ${show(got)}, expected ${show(expected)}`);
   }
 
   /** Walks `iterator` from a random start in a random direction, switching direction at times. */
@@ -140,7 +145,7 @@ class ModelRun {
       if (!expectValid) break;
       const [key, value] = expected[position]!;
       if (latin1(iterator.key()) !== key || hex(iterator.value()) !== hex(value)) {
-        this.fail(`scan at ${position}: got ${hex(iterator.key())}=${hex(iterator.value())}, expected ${hex(fromLatin1(key))}=${hex(value)}`);
+        this.fail(`scan at ${position}: got ${show(iterator.key())}=${show(iterator.value())}, expected ${show(fromLatin1(key))}=${show(value)}`);
       }
       if (random.chance(0.1)) forward = !forward;
       if (forward) {
@@ -300,7 +305,7 @@ class ModelRun {
       for (iterator.seekToFirst(); iterator.valid(); iterator.next(), index++) {
         const entry = expected[index];
         if (entry === undefined || latin1(iterator.key()) !== entry[0] || hex(iterator.value()) !== hex(entry[1])) {
-          this.fail(`final scan differs at ${index}: ${hex(iterator.key())}`);
+          this.fail(`final scan differs at ${index}: ${show(iterator.key())}`);
         }
       }
       if (index !== expected.length) this.fail(`final scan saw ${index} of ${expected.length} entries`);
