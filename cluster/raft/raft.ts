@@ -249,6 +249,7 @@ export class Raft {
     if (this.heartbeatElapsed >= this.config.heartbeatTick) {
       this.heartbeatElapsed = 0;
       this.step({ type: 'beat', from: this.id, to: this.id, term: 0 });
+      this.maybeAutoLeaveJoint();
     }
   }
 
@@ -346,9 +347,11 @@ export class Raft {
         // A stale leader (whose term peers never raised, thanks to pre-vote or check-quorum) must learn
         // the current term to step down; tell it.
         this.send({ type: 'appResp', from: this.id, to: m.from, term: this.term, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
-      } else if (m.type === 'preVote') {
-        // Reject, with our term, so a pre-candidate from the past learns it cannot win.
-        this.send({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
+      } else if (m.type === 'preVote' || m.type === 'vote') {
+        // §5.1: reject a stale request with our term, so the candidate catches up. Ignoring it instead
+        // can livelock: a candidate whose vote we need keeps campaigning one term behind us forever.
+        const responseType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
+        this.send({ type: responseType, from: this.id, to: m.from, term: this.term, reject: true });
       }
       // §5.1: any other message from an older term is ignored.
       return;
@@ -477,17 +480,19 @@ export class Raft {
   onApplied(index: number, payloadBytes: number): void {
     this.log.appliedTo(index);
     this.reduceUncommittedSize(payloadBytes);
-    // Leave an automatic joint configuration once the change that entered it is applied.
-    if (this.role === 'leader' && this.tracker.config.autoLeave && this.log.applied >= this.pendingConfIndex) {
-      this.proposeLeaveJoint();
-    }
+    this.maybeAutoLeaveJoint();
   }
 
-  private proposeLeaveJoint(): void {
+  /**
+   * Leaves an automatic joint configuration once the change that entered it is applied. Checked on
+   * every apply and every heartbeat tick, so a leave refused during a transfer is retried.
+   */
+  private maybeAutoLeaveJoint(): void {
+    if (this.role !== 'leader' || !this.tracker.config.autoLeave || this.log.applied < this.pendingConfIndex) return;
+    // During a transfer the leader accepts nothing.
+    if (this.leadTransferee !== NO_NODE) return;
     // Empty data decodes as the leave-joint change and never counts against the uncommitted limit.
     const entry: ProposedEntry = { type: 'confChange', data: new Uint8Array(0) };
-    // During a transfer the leader accepts nothing; this is retried on a later apply.
-    if (this.leadTransferee !== NO_NODE) return;
     if (!this.appendEntries([entry])) return;
     this.pendingConfIndex = this.log.lastIndex();
     this.appendsPending = true;
@@ -562,15 +567,15 @@ export class Raft {
   }
 
   /**
-   * A follower installs a leader's snapshot if it is newer than what we have committed and names us
-   * in its configuration. Returns whether the snapshot was taken.
+   * A follower installs a leader's snapshot if it is newer than what we have committed. Returns
+   * whether the snapshot was taken. The snapshot need not name us: one taken before we joined is
+   * followed in the leader's log by the change that added us, which we apply next (a leader only
+   * sends snapshots to peers it tracks, so we are a member as of its latest configuration).
    */
   restore(snapshot: Snapshot): boolean {
     const { index, term, confState } = snapshot.metadata;
     if (index <= this.log.committed) return false;
     invariant(this.role === 'follower', 'snapshot-only-to-follower', () => `${this.role} ${this.id} given a snapshot`);
-    const named = [confState.voters, confState.learners, confState.votersOutgoing].some((ids) => ids.includes(this.id));
-    if (!named) return false;
     if (this.log.matchTerm(index, term)) {
       // We hold the snapshot's last entry already: just fast-forward the commit index.
       this.log.commitTo(index);

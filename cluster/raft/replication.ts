@@ -71,10 +71,6 @@ function maybeSendSnapshot(r: Raft, to: NodeId, progress: Progress): boolean {
     throw error;
   }
   invariant(!isEmptySnapshot(snapshot), 'snapshot-covers-compacted-log', () => `log compacted but no snapshot for ${to}`);
-  // A snapshot older than the peer's membership would be ignored by it (it is not named there): wait
-  // for a newer one instead of sending it again and again.
-  const members = snapshot.metadata.confState;
-  if (![members.voters, members.learners, members.votersOutgoing, members.learnersNext].some((ids) => ids.includes(to))) return false;
   progress.becomeSnapshot(snapshot.metadata.index);
   r.send({ type: 'snap', from: r.id, to, term: r.term, snapshot });
   return true;

@@ -50,10 +50,8 @@ export interface LogStorage {
   lastIndex(): number;
   /**
    * The most recent snapshot, which the leader sends to a follower whose next entry is compacted away.
-   * It must be at least as new as the membership that added that follower (a snapshot that does not
-   * name the follower is not sent; the leader waits for a newer one), so implementations build it on
-   * demand or refresh it after applying membership changes. May throw
-   * SnapshotTemporarilyUnavailableError while one is being built.
+   * It may predate the follower's membership: the entries after it carry the change that added it.
+   * May throw SnapshotTemporarilyUnavailableError while one is being built.
    */
   snapshot(): Snapshot;
 }

@@ -73,8 +73,22 @@ export class TestNode {
     });
   }
 
-  /** Rebuilds the RawNode from what was persisted, as after a crash; the state machine is kept. */
-  restart(): void {
+  /**
+   * Rebuilds the RawNode from what was persisted, as after a crash. By default the state machine is
+   * recovered from the last snapshot and the entries after it are applied again (with the membership
+   * changes among them). `keepApplied` instead keeps the state machine and tells Raft what it had
+   * applied; that is only right when no membership change was applied after the last snapshot, since
+   * storage knows the configuration as of the snapshot only.
+   */
+  restart(options: { keepApplied?: boolean } = {}): void {
+    if (options.keepApplied === true) {
+      this.raw = this.build(this.appliedIndex);
+      return;
+    }
+    const snapshot = this.storage.snapshot();
+    this.appliedIndex = snapshot.metadata.index;
+    this.applied = snapshot.metadata.index === 0 ? [] : (JSON.parse(text(snapshot.data)) as string[]);
+    this.confState = snapshot.metadata.confState;
     this.raw = this.build(this.appliedIndex);
   }
 

@@ -71,3 +71,27 @@ t.test('§5.1: with check-quorum, a stale leader is told the newer term and step
   t.equal(network.node(1).role, 'follower', 'the old leader stepped down on hearing the newer term');
   t.equal(network.node(1).term, newLeader.term);
 });
+
+t.test('§5.1: a stale vote request is rejected with the current term, so the candidate catches up', async (t) => {
+  const node = new TestNode(nodeId(1), storageWith([1, 2, 3], [], { term: 5 }), plain, 7);
+  node.raw.step(msg.vote(2, 1, 3, { index: 9, logTerm: 3 }));
+  t.same(node.handleReady().map(describe), ['voteResp 1→2 t5 reject']);
+  const candidate = new TestNode(nodeId(2), storageWith([1, 2, 3], entries(1, 1), { term: 2 }), plain, 7);
+  candidate.raw.campaign();
+  candidate.handleReady();
+  candidate.raw.step(msg.voteResp(1, 2, 5, false));
+  candidate.handleReady();
+  t.equal(candidate.term, 5, 'the candidate adopts the term it was told');
+  t.equal(candidate.role, 'follower');
+});
+
+t.test('§5.1: two voters, one far ahead in term: the up-to-date candidate still gets elected', async (t) => {
+  // Node 2 has no log and a stale configuration ({2, 3}, from before the change that made the group
+  // {1, 2}), so it keeps campaigning, raising its term, without ever asking node 1. Node 1 needs
+  // node 2's vote; it gets it only by learning node 2's term from the rejection of its stale request.
+  const network = new Network({ voters: [], config: plain });
+  network.addNode(nodeId(1), storageWith([1, 2], entries(1, 1, 1, 1), { term: 1, commit: 3 }));
+  network.addNode(nodeId(2), storageWith([2, 3], [], { term: 40 }));
+  network.tickAll(200);
+  t.equal(network.leaders().map((node) => node.id).join(), '1');
+});
