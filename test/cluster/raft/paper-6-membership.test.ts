@@ -155,3 +155,22 @@ t.test('§4: a node does not campaign while a committed configuration change is 
   node.raw.campaign();
   t.equal(node.role, 'follower', 'and once applied, it is no longer a voter');
 });
+
+t.test('§4.3: an automatic leave refused during a transfer is retried once the transfer ends', async (t) => {
+  const network = elected();
+  network.addNode(nodeId(4));
+  network.isolate(2);
+  network.node(1).raw.proposeConfChange({ transition: 'auto', changes: [remove(3), add(4)] });
+  // A transfer to the unreachable node 2 is pending while the joint configuration commits and applies.
+  network.node(1).raw.transferLeader(nodeId(2));
+  network.stabilize();
+  t.same(network.node(1).confState.votersOutgoing, [1, 2, 3], 'joint; leaving it was refused during the transfer');
+  for (let tick = 0; tick < 12; tick++) network.node(1).raw.tick();
+  network.stabilize();
+  t.equal(network.node(1).role, 'leader');
+  t.same(
+    network.node(1).confState,
+    { voters: [1, 2, 4], votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false },
+    'left on a heartbeat tick after the transfer was abandoned, with nothing else proposed',
+  );
+});
