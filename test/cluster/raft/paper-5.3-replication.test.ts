@@ -190,3 +190,14 @@ t.test('followers forward proposals to the leader; with no leader, or forwarding
   const strict = elected([1, 2, 3], { disableProposalForwarding: true });
   t.equal(droppedReason(() => strict.node(2).raw.propose(bytes('x'))), 'forwarding-disabled');
 });
+
+t.test('a follower reported unreachable falls back from pipelining to probing', async (t) => {
+  const network = elected();
+  network.propose(1, 'a');
+  t.equal(network.node(1).status().progress!.get(nodeId(3))!.state, 'replicate');
+  network.node(1).raw.reportUnreachable(nodeId(3));
+  t.equal(network.node(1).status().progress!.get(nodeId(3))!.state, 'probe');
+  network.propose(1, 'b');
+  t.equal(network.node(1).status().progress!.get(nodeId(3))!.state, 'replicate', 'back to replicate once a probe is answered');
+  t.same(network.node(3).applied, ['a', 'b']);
+});

@@ -108,3 +108,14 @@ t.test('a single voter answers reads at once; a follower without a leader refuse
   const lonely = new Network({ voters: [1, 2, 3], config: plain });
   t.equal(droppedReason(() => lonely.node(2).raw.readIndex(bytes('x'))), 'no-leader');
 });
+
+t.test('read requests beyond maxPendingReadIndexRequests are refused, not queued without bound', async (t) => {
+  const node = leader({ ...plain, maxPendingReadIndexRequests: 2 });
+  node.raw.readIndex(bytes('1'));
+  node.raw.readIndex(bytes('2'));
+  t.equal(droppedReason(() => node.raw.readIndex(bytes('3'))), 'read-queue-full');
+  node.handleReady();
+  node.raw.step(msg.heartbeatResp(2, 1, 1, bytes('2')));
+  node.handleReady();
+  t.equal(droppedReason(() => node.raw.readIndex(bytes('3'))), 'accepted', 'room again once answered');
+});
