@@ -13,6 +13,12 @@
 //                   the snapshot and committed entries (membership changes through applyConfChange);
 //                   record read states; advance().
 //
+// Snapshots for slow followers come from the disk's stored snapshot, which compact() replaces. With
+// snapshotOnDemand, the storage Raft reads through answers snapshot() with a fresh one at the applied
+// index whenever the stored one is older, as an application that builds snapshots when asked does (a
+// stored snapshot that predates a new member is never sent to it, so without fresh ones a leader would
+// wait for the next compaction).
+//
 // The state machine is a register (the last normal entry written) plus a running hash of every applied
 // entry (index, term, type, payload). Two nodes with equal hashes at an index applied the same
 // history; the snapshot's data is this image, so an installed snapshot carries the hash along.
@@ -23,7 +29,7 @@
 import { decodeConfChange } from '../../../../cluster/raft/conf-change-codec.js';
 import type { Config } from '../../../../cluster/raft/config.js';
 import { RawNode, type Ready } from '../../../../cluster/raft/raw-node.js';
-import { MemoryLogStorage } from '../../../../cluster/raft/storage.js';
+import type { LogStorage, MemoryLogStorage } from '../../../../cluster/raft/storage.js';
 import type { ConfState, Entry, Message, NodeId, ReadState } from '../../../../cluster/raft/types.js';
 import type { Random } from '../../../../storage/env/random.js';
 
@@ -114,12 +120,14 @@ export class RaftHost {
   /** Images and configurations by applied index, for snapshots at an index below the applied one. */
   private readonly history = new Map<number, { image: MachineImage; confState: ConfState }>();
   private readonly newRandom: () => Random;
+  private readonly snapshotOnDemand: boolean;
 
-  constructor(id: NodeId, disk: MemoryLogStorage, config: HostConfig, newRandom: () => Random) {
+  constructor(id: NodeId, disk: MemoryLogStorage, config: HostConfig, newRandom: () => Random, snapshotOnDemand = false) {
     this.id = id;
     this.disk = disk;
     this.config = config;
     this.newRandom = newRandom;
+    this.snapshotOnDemand = snapshotOnDemand;
     this.confState = disk.initialState().confState;
     this.start();
   }
@@ -148,10 +156,29 @@ export class RaftHost {
       heartbeatTick: 1,
       ...this.config,
       id: this.id,
-      storage: this.disk,
+      storage: this.snapshotOnDemand ? this.storageWithFreshSnapshots() : this.disk,
       applied: snapshot.metadata.index,
       random: this.newRandom(),
     });
+  }
+
+  /** The disk as Raft reads it, except that snapshot() first records one at the applied index. */
+  private storageWithFreshSnapshots(): LogStorage {
+    const disk = this.disk;
+    return {
+      initialState: () => disk.initialState(),
+      entries: (lowIndex, highIndex, maxSizeBytes) => disk.entries(lowIndex, highIndex, maxSizeBytes),
+      term: (index) => disk.term(index),
+      firstIndex: () => disk.firstIndex(),
+      lastIndex: () => disk.lastIndex(),
+      snapshot: () => {
+        const index = this.image.index;
+        if (index > disk.snapshot().metadata.index && index <= disk.lastIndex()) {
+          disk.createSnapshot(index, this.confState, encodeImage(this.image));
+        }
+        return disk.snapshot();
+      },
+    };
   }
 
   /** Loses everything not persisted: the RawNode, a Ready in flight, the state machine. */
