@@ -343,6 +343,12 @@ export class VersionSet implements VersionOwner {
       nextFileNumber = edit.nextFileNumber ?? nextFileNumber;
       lastSequence = edit.lastSequence ?? lastSequence;
     }
+    // A crash mid-edit leaves the edit cut short (it was never synced, so nothing acted on it) and it
+    // is dropped; a whole edit that fails its checksum was synced and acted on, and dropping it would
+    // lose the tables it added.
+    if (reader.droppedTailBytes > 0 && !reader.droppedTailIsCut) {
+      throw new CorruptionError(manifestName, reader.validBytes, 'the last edit is damaged (not cut short by a crash)');
+    }
     if (logNumber === undefined || nextFileNumber === undefined || lastSequence === undefined) {
       throw new CorruptionError(manifestName, 0, 'the MANIFEST lacks a log number, next file number or last sequence');
     }

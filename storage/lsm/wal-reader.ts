@@ -4,11 +4,19 @@
 // The rule. A "damaged" fragment is one whose header is cut off by the end of the file, whose length
 // runs past its block or past the end of the file, whose checksum does not match, or whose type is not
 // FULL/FIRST/MIDDLE/LAST. When the reader meets one, it looks for valid data after it: a fragment with
-// a matching checksum (a) right after the damaged fragment, if the damaged header's length is plausible,
-// and (b) at the start of every later 32 KiB block, where a fragment header always begins.
+// a matching checksum starting at any byte after the damaged fragment's first byte. (Looking only where
+// the damaged header's length points and at later block starts is not enough: a damaged length byte in
+// a log's last block would hide every record after it.) Each candidate costs a few byte comparisons
+// unless its header is plausible, and the search runs only once, at the damage.
 // - Nothing valid after it: the tail of the log was torn by a crash (a write cut short, or zeros a file
 //   system left). Recovery ends there silently; `droppedTailBytes` counts the bytes from the start of
 //   the incomplete record (its FIRST fragment, if it had earlier fragments) to the end of the file.
+//   `droppedTailIsCut` says whether the tail looks like what a crash leaves under the file-system
+//   contract (a prefix of what was appended): a fragment cut short by the end of the file — its header,
+//   or its payload, whose present bytes do not match the checksum as a whole payload would — a record
+//   whose later fragments never arrived, or zeros. A whole fragment with a bad checksum or type at the
+//   end is damage a crash cannot leave; the MANIFEST, whose every edit was synced before it was acted
+//   on, refuses it (version-set.ts), while WAL replay drops it as a torn tail.
 // - Valid data after it: a record in the middle is lost, which a crash cannot cause; the reader throws
 //   CorruptionError naming the file and the damaged fragment's offset.
 // Well-formed fragments in an impossible order (a MIDDLE or LAST with no FIRST before it, a FIRST or
@@ -28,6 +36,7 @@ export class WalReader {
   private readonly contents: Uint8Array;
   readonly fileName: string;
   private droppedBytes = 0;
+  private droppedCut = true;
   private validEndOffset = 0;
 
   /** Reads the whole log into memory at once: recovery reads all of it anyway, in order. */
@@ -42,6 +51,14 @@ export class WalReader {
     return this.droppedBytes;
   }
 
+  /**
+   * Whether the dropped tail (if any) looks like what a crash leaves: a fragment cut short by the end
+   * of the file, a record whose last fragment never arrived, or zeros (true until `records()` ran).
+   */
+  get droppedTailIsCut(): boolean {
+    return this.droppedCut;
+  }
+
   /** Offset just past the last complete record yielded so far (and its block trailer, if any). */
   get validBytes(): number {
     return this.validEndOffset;
@@ -52,6 +69,7 @@ export class WalReader {
     const data = this.contents;
     const size = data.length;
     this.droppedBytes = 0;
+    this.droppedCut = true;
     this.validEndOffset = 0;
     let position = 0;
     // The fragments of a record not yet complete, and the offset of its FIRST fragment (-1 for none).
@@ -132,25 +150,36 @@ export class WalReader {
     if (this.validDataAfter(position)) throw new CorruptionError(this.fileName, position, `${problem}, with valid records after it`);
     const damageStart = pendingStart >= 0 ? pendingStart : position;
     this.droppedBytes = this.contents.length - damageStart;
+    this.droppedCut = this.isCut(position);
   }
 
+  /** Whether any byte after `position` starts a valid fragment. */
   private validDataAfter(position: number): boolean {
     const data = this.contents;
-    const blockStart = position - (position % WAL_BLOCK_SIZE_BYTES);
-    const blockEnd = blockStart + WAL_BLOCK_SIZE_BYTES;
-    // (a) The next fragment in the same block, if the damaged header's length can be believed.
-    if (data.length - position >= WAL_HEADER_SIZE_BYTES) {
-      const length = data[position + 4]! | (data[position + 5]! << 8);
-      const next = position + WAL_HEADER_SIZE_BYTES + length;
-      if (next < blockEnd && blockEnd - next >= WAL_HEADER_SIZE_BYTES && next < data.length) {
-        if (this.fragmentProblem(next, blockEnd - next) === undefined) return true;
-      }
-    }
-    // (b) The first fragment of every later block.
-    for (let start = blockEnd; start < data.length; start += WAL_BLOCK_SIZE_BYTES) {
-      if (this.fragmentProblem(start, WAL_BLOCK_SIZE_BYTES) === undefined) return true;
+    // Bounded by the file's length; fragmentProblem rejects most candidates on their header bytes.
+    for (let start = position + 1; start + WAL_HEADER_SIZE_BYTES <= data.length; start++) {
+      const leftInBlock = WAL_BLOCK_SIZE_BYTES - (start % WAL_BLOCK_SIZE_BYTES);
+      if (leftInBlock < WAL_HEADER_SIZE_BYTES) continue;
+      if (this.fragmentProblem(start, leftInBlock) === undefined) return true;
     }
     return false;
+  }
+
+  /** Whether the damaged fragment at `position`, the last thing in the file, is one a crash can leave. */
+  private isCut(position: number): boolean {
+    const data = this.contents;
+    if (data.length - position < WAL_HEADER_SIZE_BYTES) return true;
+    let zeros = true;
+    for (let index = position; index < data.length && zeros; index++) zeros = data[index] === 0;
+    if (zeros) return true;
+    const length = data[position + 4]! | (data[position + 5]! << 8);
+    const type = data[position + 6]!;
+    if (position + WAL_HEADER_SIZE_BYTES + length <= data.length) return false;
+    // Cut short, unless the bytes present are a whole payload that matches the checksum: then the
+    // length was damaged, not the write cut.
+    if (type < WalRecordType.Full || type > WalRecordType.Last) return true;
+    const present = crc32cExtend(WAL_TYPE_CRCS[type]!, data, position + WAL_HEADER_SIZE_BYTES, data.length);
+    return present !== unmaskCrc(getFixed32(data, position));
   }
 
   private outOfOrder(position: number, what: string, pendingStart: number): CorruptionError {
