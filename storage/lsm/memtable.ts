@@ -1,5 +1,6 @@
 // The memtable: the newest writes, in memory, ordered by internal key, until they are flushed to a
-// table. Point records (puts and deletions) go into an ordered index of internal keys (skiplist.ts);
+// table. Point records (puts and deletions) go into an ordered index of internal keys (a B+tree over an
+// arena, memtable-btree.ts);
 // range deletions go into a separate tombstone list, which readers combine with the other sources'
 // tombstones (range-tombstones.ts), so point lookups and iterators here ignore them.
 //
@@ -21,7 +22,7 @@ import {
   valueTypeOf,
 } from './internal-key.js';
 import { RangeTombstoneSet, type RangeTombstone } from './range-tombstones.js';
-import { SkipList, trailerHighOf, trailerLowOf } from './skiplist.js';
+import { MemTableBTree, trailerHighOf, trailerLowOf } from './memtable-btree.js';
 import type { WriteBatch } from './write-batch.js';
 
 /** What a memtable knows of a user key at a sequence, range tombstones aside. */
@@ -32,7 +33,7 @@ const DELETED: MemTableGetResult = Object.freeze({ kind: 'deleted' as const });
 const TOMBSTONE_OVERHEAD_BYTES = 64;
 
 export class MemTable {
-  private readonly list = new SkipList();
+  private readonly list = new MemTableBTree();
   private readonly tombstones: RangeTombstone[] = [];
   private tombstoneBytes = 0;
   private tombstoneSetCache: RangeTombstoneSet | undefined;
@@ -102,10 +103,15 @@ export class MemTable {
    */
   get(userKey: Uint8Array, sequence: number): MemTableGetResult {
     const list = this.list;
-    const node = list.findGreaterOrEqual(userKey, trailerHighOf(sequence), trailerLowOf(sequence, VALUE_TYPE_FOR_SEEK));
-    if (node === 0 || !list.hasUserKey(node, userKey)) return undefined;
-    if (list.type(node) === ValueType.Deletion) return DELETED;
-    return { kind: 'value', value: list.value(node) };
+    const entry = list.findGreaterOrEqual(userKey, trailerHighOf(sequence), trailerLowOf(sequence, VALUE_TYPE_FOR_SEEK));
+    if (entry < 0 || !list.hasUserKey(entry, userKey)) return undefined;
+    if (list.type(entry) === ValueType.Deletion) return DELETED;
+    return { kind: 'value', value: list.value(entry) };
+  }
+
+  /** Throws when the index's structural invariants do not hold. Linear in the size: for tests. */
+  checkInvariants(): void {
+    this.list.checkInvariants();
   }
 
   /** An iterator over the point entries, by internal key; keys are internal keys. */
@@ -129,48 +135,101 @@ export class MemTable {
 
 const EMPTY = new Uint8Array(0);
 
-/** Walks the skip list; `node` 0 means not positioned. */
+/**
+ * A cursor over the tree: (leaf, index) is where `entry` was last seen; entry -1 means not positioned.
+ * An insert between two steps may shift the entry within its leaf or move it to a new leaf, so each
+ * step first checks the slot and re-finds the entry by its key when it moved.
+ */
 class MemTableIterator implements KeyValueIterator {
-  private node = 0;
+  private leaf = 0;
+  private index = 0;
+  private entry = -1;
 
-  constructor(private readonly list: SkipList) {}
+  constructor(private readonly tree: MemTableBTree) {}
 
   valid(): boolean {
-    return this.node !== 0;
+    return this.entry >= 0;
   }
   seekToFirst(): void {
-    this.node = this.list.first();
+    this.settle(this.tree.firstLeaf(), 0);
   }
   seekToLast(): void {
-    this.node = this.list.last();
+    const leaf = this.tree.lastLeafId();
+    this.settle(leaf, this.tree.countOf(leaf) - 1);
   }
   seek(target: Uint8Array): void {
     const userKey = checkedUserKey(target);
-    this.node = this.list.findGreaterOrEqual(userKey, trailerHighOf(sequenceOf(target)), trailerLowOf(sequenceOf(target), valueTypeOf(target)));
+    const sequence = sequenceOf(target);
+    const entry = this.tree.findGreaterOrEqual(userKey, trailerHighOf(sequence), trailerLowOf(sequence, valueTypeOf(target)));
+    if (entry < 0) this.entry = -1;
+    else this.settle(this.tree.foundLeaf, this.tree.foundIndex);
   }
   seekForPrev(target: Uint8Array): void {
     const userKey = checkedUserKey(target);
     const sequence = sequenceOf(target);
     const high = trailerHighOf(sequence);
     const low = trailerLowOf(sequence, valueTypeOf(target));
-    const node = this.list.findGreaterOrEqual(userKey, high, low);
-    if (node !== 0 && this.list.compareWith(node, userKey, high, low) === 0) this.node = node;
-    else this.node = node === 0 ? this.list.last() : this.list.previous(node);
+    const entry = this.tree.findGreaterOrEqual(userKey, high, low);
+    if (entry >= 0 && this.tree.compareWith(entry, userKey, high, low) === 0) {
+      this.settle(this.tree.foundLeaf, this.tree.foundIndex);
+      return;
+    }
+    // One step back from the first entry > target (or from the end).
+    this.stepBack(this.tree.foundLeaf, this.tree.foundIndex);
   }
   next(): void {
-    this.node = this.list.next(this.node);
+    this.revalidate();
+    const tree = this.tree;
+    if (this.index + 1 < tree.countOf(this.leaf)) {
+      this.settle(this.leaf, this.index + 1);
+    } else {
+      const following = tree.nextLeaf(this.leaf);
+      if (following < 0) this.entry = -1;
+      else this.settle(following, 0);
+    }
   }
   prev(): void {
-    this.node = this.list.previous(this.node);
+    this.revalidate();
+    this.stepBack(this.leaf, this.index);
   }
   key(): Uint8Array {
-    return this.list.internalKey(this.node);
+    return this.tree.internalKey(this.entry);
   }
   value(): Uint8Array {
-    return this.list.value(this.node);
+    return this.tree.value(this.entry);
   }
   close(): void {
-    this.node = 0;
+    this.entry = -1;
+  }
+
+  /** Positions at slot `index` of `leaf`, or invalid when the slot is outside the leaf. */
+  private settle(leaf: number, index: number): void {
+    if (index < 0 || index >= this.tree.countOf(leaf)) {
+      this.entry = -1;
+      return;
+    }
+    this.leaf = leaf;
+    this.index = index;
+    this.entry = this.tree.entryAt(leaf, index);
+  }
+
+  /** Positions at the entry just before slot `index` of `leaf`. */
+  private stepBack(leaf: number, index: number): void {
+    if (index > 0) {
+      this.settle(leaf, index - 1);
+      return;
+    }
+    const previous = this.tree.previousLeaf(leaf);
+    if (previous < 0) this.entry = -1;
+    else this.settle(previous, this.tree.countOf(previous) - 1);
+  }
+
+  private revalidate(): void {
+    const tree = this.tree;
+    if (this.index < tree.countOf(this.leaf) && tree.entryAt(this.leaf, this.index) === this.entry) return;
+    tree.locate(this.entry);
+    this.leaf = tree.foundLeaf;
+    this.index = tree.foundIndex;
   }
 }
 

@@ -88,10 +88,17 @@ t.test('point lookups agree with the newest model version at or below the read s
   for (let round = 0; round < 6; round++) {
     const random = new SeededRandom(seed + round);
     const { memtable, model } = fill(random, 2000);
+    // The model is sorted by internal key: each user key's versions sit together, newest first.
+    const versions = new Map<string, Entry[]>();
+    for (const entry of model) {
+      const id = hex(entry.userKey);
+      if (!versions.has(id)) versions.set(id, []);
+      versions.get(id)!.push(entry);
+    }
     for (let query = 0; query < 3000; query++) {
       const userKey = random.chance(0.8) ? random.pick(model).userKey : randomUserKey(random);
       const readSequence = random.int(6200);
-      const newest = model.find((entry) => Buffer.compare(entry.userKey, userKey) === 0 && entry.sequence <= readSequence);
+      const newest = versions.get(hex(userKey))?.find((entry) => entry.sequence <= readSequence);
       const expected = newest === undefined ? 'none' : newest.type === ValueType.Deletion ? 'deleted' : `value ${hex(newest.value)}`;
       const result = memtable.get(userKey, readSequence);
       const actual = result === undefined ? 'none' : result.kind === 'deleted' ? 'deleted' : `value ${hex(result.value)}`;
@@ -181,7 +188,7 @@ t.test('an iterator made earlier stays valid and ordered while inserts go on', a
   const random = new SeededRandom(seed ^ 0xabc);
   const memtable = new MemTable();
   let sequence = 1;
-  for (let i = 0; i < 500; i++) memtable.add(sequence++, ValueType.Value, randomUserKey(random), randomValue(random));
+  for (let i = 0; i < 2000; i++) memtable.add(sequence++, ValueType.Value, randomUserKey(random), randomValue(random));
   const before = memtable.iterator();
   const forward = memtable.iterator();
   const backward = memtable.iterator();
@@ -195,7 +202,7 @@ t.test('an iterator made earlier stays valid and ordered while inserts go on', a
   while (forward.valid() || backward.valid()) {
     // Thousands of interleaved inserts grow the node array and arena under the iterators; bounded, or
     // the iterators might never reach the end of a list that keeps growing ahead of them.
-    for (let i = 0; i < 5 && inserted < 5000; i++, inserted++) {
+    for (let i = 0; i < 5 && inserted < 20000; i++, inserted++) {
       memtable.add(sequence++, ValueType.Value, randomUserKey(random), randomValue(random));
     }
     if (forward.valid()) {
@@ -216,6 +223,67 @@ t.test('an iterator made earlier stays valid and ordered while inserts go on', a
   const seenBackSet = new Set(seenBackward.map(hex));
   t.ok(initialKeys.every((key) => seenBackSet.has(key)), 'the backward walk saw every entry that existed when it started');
   t.ok(seenForward.length >= initialKeys.length);
+  memtable.checkInvariants();
+});
+
+t.test('large loads in every order keep the index ordered and complete', async (t) => {
+  const random = new SeededRandom(seed ^ 0xdef);
+  const decimal = (n: number): Uint8Array => Buffer.from(String(n).padStart(16, '0'), 'latin1');
+  const longPrefix = (n: number): Uint8Array => Uint8Array.from([...LONG_PREFIX, n >>> 16, (n >>> 8) & 0xff, n & 0xff]);
+  const shuffled = (count: number): number[] => {
+    const order = Array.from({ length: count }, (_, i) => i);
+    for (let i = count - 1; i > 0; i--) {
+      const j = random.int(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    return order;
+  };
+  const loads: [string, Uint8Array[]][] = [
+    // 120,000 keys build three inner levels, so inner nodes and the root split repeatedly.
+    ['random decimal keys', shuffled(120_000).map(decimal)],
+    ['ascending decimal keys', Array.from({ length: 40_000 }, (_, i) => decimal(i))],
+    ['descending decimal keys', Array.from({ length: 40_000 }, (_, i) => decimal(40_000 - i))],
+    ['random bytes', Array.from({ length: 40_000 }, () => random.fill(new Uint8Array(1 + random.int(20))))],
+    ['keys sharing 170 bytes', shuffled(20_000).map(longPrefix)],
+    // Few user keys, many versions each: equal user keys across nodes and fences.
+    ['many versions of few keys', Array.from({ length: 40_000 }, () => Uint8Array.of(random.int(50)))],
+  ];
+  for (const [name, keys] of loads) {
+    const memtable = new MemTable();
+    const empty = new Uint8Array(0);
+    keys.forEach((key, i) => {
+      memtable.add(i + 1, ValueType.Value, key, empty);
+      if ((i + 1) % 50_000 === 0) memtable.checkInvariants();
+    });
+    memtable.checkInvariants();
+    const expected = keys
+      .map((key, i) => encodeInternalKey(key, i + 1, ValueType.Value))
+      .sort((a, b) => internalKeyComparator.compare(a, b));
+    const iterator = memtable.iterator();
+    let index = 0;
+    let outOfPlace = 0;
+    for (iterator.seekToFirst(); iterator.valid(); iterator.next(), index++) {
+      if (index >= expected.length || Buffer.compare(iterator.key(), expected[index]!) !== 0) outOfPlace++;
+    }
+    t.equal(index, expected.length, `${name}: the forward scan holds every entry`);
+    t.equal(outOfPlace, 0, `${name}: in order`);
+    index = expected.length - 1;
+    for (iterator.seekToLast(); iterator.valid(); iterator.prev(), index--) {
+      if (index < 0 || Buffer.compare(iterator.key(), expected[index]!) !== 0) outOfPlace++;
+    }
+    t.equal(index, -1, `${name}: the backward scan holds every entry`);
+    t.equal(outOfPlace, 0, `${name}: in order backward`);
+    let wrong = 0;
+    for (let probe = 0; probe < 2000; probe++) {
+      const at = random.int(keys.length);
+      const result = memtable.get(keys[at]!, keys.length);
+      if (result?.kind !== 'value') wrong++;
+      const target = expected[random.int(expected.length)]!;
+      iterator.seek(target);
+      if (!iterator.valid() || Buffer.compare(iterator.key(), target) !== 0) wrong++;
+    }
+    t.equal(wrong, 0, `${name}: lookups and seeks find what was added`);
+  }
 });
 
 t.test('range deletions go to the tombstone list, not among point entries', async (t) => {
