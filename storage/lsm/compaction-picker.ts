@@ -14,7 +14,7 @@
 // outputLevel = level + 1 < NUM_LEVELS; the version the compaction was picked from stays referenced
 // until `release()`.
 
-import { compareUserKeyTo, fileContainsUserKey, fileOverlapsRange, Version } from './version-set.js';
+import { compareUserKeyTo, fileContainsUserKey, fileOverlapsRange, isExclusiveBound, Version } from './version-set.js';
 import { internalKeyComparator, userKeyOf } from './internal-key.js';
 import { NUM_LEVELS, type ResolvedLsmOptions } from './options.js';
 import { VersionEdit, type FileMetaData } from './version-edit.js';
@@ -131,10 +131,13 @@ export class Compaction {
     for (let level = this.outputLevel + 1; level < NUM_LEVELS; level++) {
       const files = this.version.levels[level]!;
       let pointer = this.levelPointers[level]!;
-      // Each step passes one file for good; the pointer never exceeds files.length.
+      // Each step passes one file for good; the pointer never exceeds files.length. A file whose
+      // largest key is an exclusive bound on userKey holds nothing of it: the next file may start
+      // with userKey, so it is passed rather than taken as the place userKey would be.
       while (pointer < files.length) {
         const file = files[pointer]!;
-        if (compareUserKeyTo(userKey, file.largest) <= 0) {
+        const versusLargest = compareUserKeyTo(userKey, file.largest);
+        if (versusLargest < 0 || (versusLargest === 0 && !isExclusiveBound(file.largest))) {
           if (fileContainsUserKey(file, userKey)) {
             this.levelPointers[level] = pointer;
             return false;
