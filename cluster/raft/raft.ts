@@ -20,6 +20,7 @@
 import { type ChangeResult, type ChangerBase, enterJoint, leaveJoint, restore as restoreConfig, simple } from './confchange.js';
 import { type Config, type ResolvedConfig, resolveConfig } from './config.js';
 import { invariant } from './errors.js';
+import { LeaderLease } from './lease.js';
 import { RaftLog } from './log.js';
 import { Progress } from './progress.js';
 import { ReadOnly } from './read-only.js';
@@ -84,6 +85,18 @@ export class Raft {
   uncommittedSizeBytes = 0;
   /** Read requests that arrived before this leader committed an entry of its term. */
   pendingReadIndexMessages: ReadIndexMessage[] = [];
+  /** Ticks since this node started: the clock the leader lease is measured in. */
+  ticks = 0;
+  /** The leader lease (lease-based reads only), rebuilt every term. */
+  lease = new LeaderLease();
+  /** Lease-based reads waiting for heartbeat acknowledgements to renew an expired lease. */
+  leaseWaitingReads: ReadIndexMessage[] = [];
+  /**
+   * With lease-based reads, a node restarted mid-term may have been part of a leader's lease that it
+   * no longer remembers: it ignores vote requests for its first electionTick ticks, as if it had just
+   * heard from a leader. A freshly bootstrapped node (term 0) belongs to no lease and votes at once.
+   */
+  private readonly restartLeaseGuard: boolean;
   /**
    * Proposals were appended but not yet broadcast. Appends go out when messages are next taken, so a
    * burst of proposals between two Ready rounds travels as one message per follower.
@@ -102,6 +115,7 @@ export class Raft {
     const switched = this.switchToConfig(restored);
     invariant(confStatesEquivalent(switched, confState), 'conf-state-restored', () => 'restored configuration differs');
     if (!isEmptyHardState(hardState)) this.loadState(hardState);
+    this.restartLeaseGuard = this.config.readOnlyOption === 'lease-based' && hardState.term > 0;
     if (this.config.applied > 0) this.log.appliedTo(this.config.applied);
     this.becomeFollower(this.term, NO_NODE);
   }
@@ -218,12 +232,15 @@ export class Raft {
     this.uncommittedSizeBytes = 0;
     this.readOnly = new ReadOnly(this.config.readOnlyOption, this.config.maxPendingReadIndexRequests);
     this.pendingReadIndexMessages = [];
+    this.lease = new LeaderLease();
+    this.leaseWaitingReads = [];
     this.appendsPending = false;
   }
 
   // ---- ticks -----------------------------------------------------------------------------------
 
   tick(): void {
+    this.ticks++;
     if (this.role === 'leader') this.tickHeartbeat();
     else this.tickElection();
   }
@@ -329,7 +346,8 @@ export class Raft {
         // Check-quorum (thesis §9.6): while we heard from a live leader within the election timeout,
         // a vote request is ignored, so a node returning from a partition cannot depose the leader.
         // A leadership transfer is the leader's own wish and is honoured.
-        const inLease = this.config.checkQuorum && this.lead !== NO_NODE && this.electionElapsed < this.config.electionTick;
+        const heardFromLeader = this.lead !== NO_NODE || (this.restartLeaseGuard && this.ticks < this.config.electionTick);
+        const inLease = this.config.checkQuorum && heardFromLeader && this.electionElapsed < this.config.electionTick;
         if (!m.transfer && inLease) return;
       }
       if (m.type === 'preVote') {

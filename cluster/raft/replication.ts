@@ -5,9 +5,11 @@
 //
 // Invariants: nothing is sent to a paused follower except an empty append used as a probe when its
 // window is full; an append's (index, logTerm) is the entry right before its first entry in the
-// leader's log; a heartbeat never carries a commit index beyond the follower's match.
+// leader's log; a heartbeat never carries a commit index beyond the follower's match; sending
+// TimeoutNow ends the leader lease for the term.
 
 import { invariant, SnapshotTemporarilyUnavailableError } from './errors.js';
+import { encodeLeaseTick } from './lease.js';
 import type { Progress } from './progress.js';
 import type { Raft } from './raft.js';
 import { type Entry, isEmptySnapshot, type NodeId, payloadsSizeBytes, type Snapshot } from './types.js';
@@ -82,11 +84,17 @@ export function sendHeartbeat(r: Raft, to: NodeId, context: Uint8Array | undefin
   r.send({ type: 'heartbeat', from: r.id, to, term: r.term, commit, context });
 }
 
-/** A heartbeat to every peer, carrying the newest pending read request so the round confirms it. */
-export function bcastHeartbeat(r: Raft, context: Uint8Array | undefined = r.readOnly.lastPendingContext()): void {
+/**
+ * A heartbeat to every peer. It carries the newest pending read request, so the round confirms it;
+ * with lease-based reads, the tick it was sent at instead, so its acknowledgements renew the lease.
+ */
+export function bcastHeartbeat(r: Raft): void {
+  const context = r.readOnly.option === 'lease-based' ? encodeLeaseTick(r.ticks) : r.readOnly.lastPendingContext();
   for (const id of r.tracker.sortedIds) if (id !== r.id) sendHeartbeat(r, id, context);
 }
 
 export function sendTimeoutNow(r: Raft, to: NodeId): void {
+  // The transferee's election ignores the followers' lease: ours is over for this term.
+  r.lease.revoke();
   r.send({ type: 'timeoutNow', from: r.id, to, term: r.term });
 }

@@ -5,10 +5,12 @@
 //
 // Invariants: a leader never receives an append, heartbeat or snapshot of its own term (that would
 // mean two leaders in one term); at most one configuration change is pending (proposed but not
-// applied); during a transfer no proposal is accepted.
+// applied); during a transfer no proposal is accepted; a lease-based read is answered only under a
+// valid lease (lease.ts).
 
 import { decodeConfChange } from './conf-change-codec.js';
 import { ConfChangeError, invariant, ProposalDroppedError } from './errors.js';
+import { decodeLeaseTick } from './lease.js';
 import { jointVoteResult, isJoint } from './quorum.js';
 import type { Raft } from './raft.js';
 import { bcastHeartbeat, maybeSendAppend, sendAppend, sendHeartbeat, sendTimeoutNow } from './replication.js';
@@ -155,7 +157,18 @@ function handleHeartbeatResponse(r: Raft, m: HeartbeatResponseMessage): void {
   // The follower is alive: let an append (or an empty probe, with a full window) go out.
   progress.msgAppFlowPaused = false;
   if (progress.match < r.log.lastIndex() || progress.state === 'probe') sendAppend(r, m.from);
-  if (r.readOnly.option !== 'safe' || m.context === undefined) return;
+  if (m.context === undefined) return;
+  if (r.readOnly.option === 'lease-based') {
+    const sentTick = decodeLeaseTick(m.context);
+    if (sentTick === undefined) return;
+    r.lease.recordAck(m.from, sentTick);
+    if (r.leaseWaitingReads.length > 0 && leaseValid(r)) {
+      const waiting = r.leaseWaitingReads;
+      r.leaseWaitingReads = [];
+      for (const request of waiting) respondToReadIndex(r, request, r.log.committed);
+    }
+    return;
+  }
   const acks = r.readOnly.receiveAck(m.from, m.context);
   if (acks === undefined || jointVoteResult(r.tracker.config.voters, acks) !== 'won') return;
   for (const read of r.readOnly.advance(m.context)) respondToReadIndex(r, read.request, read.index);
@@ -203,10 +216,27 @@ function respondToReadIndex(r: Raft, request: ReadIndexMessage, index: number): 
   r.send({ type: 'readIndexResp', from: r.id, to: request.from, term: r.term, index, context: request.context });
 }
 
-/** Starts confirming a read (safe: a heartbeat round) or answers it at once (lease-based). */
+function leaseValid(r: Raft): boolean {
+  return r.lease.valid(r.ticks, r.id, r.tracker.config.voters, r.config.electionTick);
+}
+
+/**
+ * Starts confirming a read (safe: a heartbeat round), or answers it at once under a valid lease
+ * (lease-based: no other leader can exist, so every committed write is in our log; the commit index
+ * now covers all writes that completed before the read arrived). An expired lease is renewed by a
+ * heartbeat round first.
+ */
 function sendReadIndexResponse(r: Raft, request: ReadIndexMessage): void {
   if (r.readOnly.option === 'lease-based') {
-    respondToReadIndex(r, request, r.log.committed);
+    if (leaseValid(r)) {
+      respondToReadIndex(r, request, r.log.committed);
+      return;
+    }
+    if (r.leaseWaitingReads.length >= r.config.maxPendingReadIndexRequests) {
+      throw new ProposalDroppedError('read-queue-full', 'reads awaiting a lease renewal');
+    }
+    r.leaseWaitingReads.push(request);
+    if (r.leaseWaitingReads.length === 1) bcastHeartbeat(r);
     return;
   }
   if (!r.readOnly.addRequest(r.log.committed, request)) {

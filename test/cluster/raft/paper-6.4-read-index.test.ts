@@ -75,12 +75,59 @@ t.test('§6.4: a leader cut off from the majority never answers a read', async (
   t.same(network.node(2).readStates.map((r) => r.index), [network.node(2).committed], 'the real leader can');
 });
 
-t.test('§6.4: lease-based reads (with check-quorum) are answered without a heartbeat round', async (t) => {
-  const node = leader({ preVote: false, checkQuorum: true, readOnlyOption: 'lease-based' });
+t.test('§6.4: lease-based reads are answered at once while a quorum acknowledged a recent heartbeat', async (t) => {
+  const lease = { preVote: false, checkQuorum: true, readOnlyOption: 'lease-based', electionTick: 10, heartbeatTick: 1 };
+  const node = leader(lease);
+  node.raw.tick();
+  const [heartbeat] = node.handleReady().filter((m) => m.type === 'heartbeat' && m.to === 2);
+  t.ok(heartbeat !== undefined && heartbeat.type === 'heartbeat' && heartbeat.context !== undefined, 'heartbeats carry their send tick');
+  node.raw.step(msg.heartbeatResp(2, 1, 1, heartbeat!.type === 'heartbeat' ? heartbeat!.context : undefined));
+  node.handleReady();
+  for (let tick = 0; tick < 8; tick++) node.raw.tick();
+  node.handleReady();
   node.raw.readIndex(bytes('fast'));
-  const sent = node.handleReady();
-  t.same(sent.filter((m) => m.type === 'heartbeat'), []);
+  t.same(node.handleReady().filter((m) => m.type === 'heartbeat'), [], 'within the lease: no heartbeat round');
   t.same(node.readStates.map((r) => [r.index, text(r.context)]), [[1, 'fast']]);
+  // One more tick and the acknowledged heartbeat is electionTick - 1 ticks old: the lease has run out.
+  node.raw.tick();
+  node.handleReady();
+  node.raw.readIndex(bytes('late'));
+  const renewal = node.handleReady().filter((m) => m.type === 'heartbeat');
+  t.equal(node.readStates.length, 1, 'the expired lease does not answer');
+  t.equal(renewal.length, 2, 'a heartbeat round renews it');
+  node.raw.step(msg.heartbeatResp(3, 1, 1, renewal[1]!.type === 'heartbeat' ? renewal[1]!.context : undefined));
+  node.handleReady();
+  t.same(node.readStates.map((r) => text(r.context)), ['fast', 'late'], 'answered once a quorum acknowledged the renewal');
+});
+
+t.test('§6.4: a leader cut off from the quorum stops serving lease reads before anyone else can lead', async (t) => {
+  const network = new Network({ voters: [1, 2, 3], config: { preVote: false, checkQuorum: true, readOnlyOption: 'lease-based' } });
+  network.campaign(1);
+  network.tickAll(9);
+  network.isolate(1);
+  network.tickAll(10);
+  // The followers' leases ran out: node 2 wins and commits x while node 1 still believes it leads.
+  network.campaign(2);
+  network.propose(2, 'x');
+  t.equal(network.node(2).role, 'leader');
+  t.equal(network.node(1).role, 'leader', 'check-quorum has not deposed node 1 yet');
+  network.node(1).raw.readIndex(bytes('after x'));
+  network.stabilize();
+  t.same(network.node(1).readStates, [], 'node 1 does not answer from its expired lease');
+});
+
+t.test('§6.4: sending TimeoutNow ends the lease for the term', async (t) => {
+  const network = new Network({ voters: [1, 2, 3], config: { preVote: false, checkQuorum: true, readOnlyOption: 'lease-based' } });
+  network.campaign(1);
+  network.tickAll(1);
+  network.cutLink(2, 1);
+  network.node(1).raw.transferLeader(nodeId(2));
+  network.stabilize();
+  network.propose(2, 'x');
+  network.node(1).raw.readIndex(bytes('after transfer'));
+  network.stabilize();
+  const stale = network.node(1).readStates.filter((r) => r.index < network.node(2).committed);
+  t.same(stale, [], 'the old leader gives no read state below the new leader\'s write');
 });
 
 t.test('§6.4: a follower gets a read index from the leader that covers every write committed before', async (t) => {
