@@ -166,3 +166,17 @@ t.test('read requests beyond maxPendingReadIndexRequests are refused, not queued
   node.handleReady();
   t.equal(droppedReason(() => node.raw.readIndex(bytes('3'))), 'accepted', 'room again once answered');
 });
+
+t.test('§6.4: a node restarted with lease-based reads honours the lease it may have been part of', async (t) => {
+  const lease = { preVote: false, checkQuorum: true, readOnlyOption: 'lease-based' };
+  const restarted = new TestNode(nodeId(2), storageWith([1, 2, 3], [], { term: 3 }), lease, 7);
+  restarted.raw.step(msg.vote(3, 2, 4, { index: 0, logTerm: 0 }));
+  t.same(restarted.handleReady(), [], 'ignored right after the restart');
+  for (let tick = 0; tick < 10; tick++) restarted.raw.tick();
+  restarted.handleReady();
+  restarted.raw.step(msg.vote(3, 2, 5, { index: 5, logTerm: 3 }));
+  t.ok(restarted.handleReady().some((m) => m.type === 'voteResp' && !m.reject), 'granted once an election timeout passed');
+  const fresh = new TestNode(nodeId(2), storageWith([1, 2, 3]), lease, 7);
+  fresh.raw.step(msg.vote(3, 2, 1, { index: 0, logTerm: 0 }));
+  t.ok(fresh.handleReady().some((m) => m.type === 'voteResp' && !m.reject), 'a freshly bootstrapped node votes at once');
+});
