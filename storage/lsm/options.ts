@@ -38,8 +38,11 @@ export interface LsmOptions {
    */
   readonly blockSizeBytes?: number;
   /**
-   * Capacity of the block cache shared by every table. Reads that hit it skip the file read and the
-   * checksum. Default 8 MiB, as LevelDB.
+   * Capacity of the block cache shared by every table: parsed, verified data blocks, least recently
+   * used evicted first. A hit costs a map probe; a miss costs a positioned read (a system call), an
+   * allocation and a checksum. LevelDB gets by with 8 MiB because it maps table files into memory and
+   * the OS page cache serves its misses for a memcpy; Node has no mmap, so this cache is the engine's
+   * page cache. It only holds blocks actually read, so the default is generous: 256 MiB.
    */
   readonly blockCacheBytes?: number;
   /**
@@ -139,7 +142,7 @@ export const defaultLsmOptions = {
   memtableSizeBytes: 4 << 20,
   maxFrozenMemtables: 2,
   blockSizeBytes: 4096,
-  blockCacheBytes: 8 << 20,
+  blockCacheBytes: 256 << 20,
   maxOpenTables: 1000,
   bloomBitsPerKey: 10,
   level0CompactionTrigger: 4,
