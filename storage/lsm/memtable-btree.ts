@@ -95,6 +95,7 @@ export class MemTableBTree {
   // Room for one node's slots plus the one being inserted, for splits.
   private readonly scratchIds = new Int32Array(Math.max(LEAF_CAPACITY, INNER_CAPACITY) + 1);
   private readonly scratchChildren = new Int32Array(INNER_CAPACITY + 1);
+  private readonly scratchAbbreviations = new Uint32Array(Math.max(LEAF_CAPACITY, INNER_CAPACITY) + 1);
 
   /** Where the last search ended: a leaf and a slot in it (the slot may equal the leaf's count). */
   foundLeaf = 0;
@@ -132,7 +133,13 @@ export class MemTableBTree {
     const trailerHigh = trailerHighOf(sequence);
     const leaf = this.descend(userKey, trailerHigh, trailerLow, true);
     const position = this.searchLeaf(leaf, userKey, trailerHigh, trailerLow);
-    if (position < this.leafCount[leaf]! && this.compareEntry(this.leafEntries[leaf * LEAF_CAPACITY + position]!, userKey, trailerHigh, trailerLow, 0) === 0) {
+    // Only an entry with the same abbreviation can be the same key: skip reading it otherwise.
+    const slot = leaf * LEAF_CAPACITY + position;
+    if (
+      position < this.leafCount[leaf]! &&
+      this.leafAbbreviations[slot] === abbreviationOf(userKey, this.leafPrefix[leaf]!) &&
+      this.compareEntry(this.leafEntries[slot]!, userKey, trailerHigh, trailerLow, 0) === 0
+    ) {
       throw new StorageError('INVALID_ARGUMENT', `memtable: sequence ${sequence} type ${type} is already present for this key`);
     }
     const entry = this.addEntry(userKey, sequence, type, value, trailerLow, trailerHigh);
@@ -457,7 +464,18 @@ export class MemTableBTree {
 
     // Split: gather the count + 1 entries, keep the left part here and move the right to a new leaf.
     const ids = this.scratchIds;
-    for (let i = 0, from = 0; i <= count; i++) ids[i] = i === position ? entry : this.leafEntries[base + from++]!;
+    const abbreviations = this.scratchAbbreviations;
+    const oldPrefix = this.leafPrefix[leaf]!;
+    for (let i = 0, from = 0; i <= count; i++) {
+      if (i === position) {
+        ids[i] = entry;
+        abbreviations[i] = this.abbreviationOfEntry(entry, oldPrefix);
+      } else {
+        ids[i] = this.leafEntries[base + from]!;
+        abbreviations[i] = this.leafAbbreviations[base + from]!;
+        from++;
+      }
+    }
     // Appending past the last leaf's end (keys arriving in order) leaves the full leaf full and starts
     // the new one with only the new entry, so sequential loads fill leaves completely.
     const leftCount = position === count && this.leafNext[leaf] === NONE ? count : (count + 1) >>> 1;
@@ -478,24 +496,37 @@ export class MemTableBTree {
     const separator = ids[leftCount]!;
     const low = this.pathLow[this.innerLevels]!;
     const high = this.pathHigh[this.innerLevels]!;
-    this.setLeafPrefix(leaf, this.commonPrefixOfFences(low, separator));
-    this.setLeafPrefix(right, this.commonPrefixOfFences(separator, high));
+    this.setLeafPrefix(leaf, this.commonPrefixOfFences(low, separator), oldPrefix, 0);
+    this.setLeafPrefix(right, this.commonPrefixOfFences(separator, high), oldPrefix, leftCount);
     this.insertIntoParent(this.innerLevels - 1, separator, right);
   }
 
-  /** Sets a leaf's prefix and recomputes its abbreviations (the prefix may have grown). */
-  private setLeafPrefix(leaf: number, prefix: number): void {
+  /**
+   * Sets a leaf's prefix and its abbreviations: copied from scratchAbbreviations (from `scratchStart`)
+   * when the prefix is still `oldPrefix`, recomputed from the arena when the narrower fences made it
+   * grow (reading every entry, so worth avoiding).
+   */
+  private setLeafPrefix(leaf: number, prefix: number, oldPrefix: number, scratchStart: number): void {
     this.leafPrefix[leaf] = prefix;
     const base = leaf * LEAF_CAPACITY;
     const count = this.leafCount[leaf]!;
-    for (let i = 0; i < count; i++) this.leafAbbreviations[base + i] = this.abbreviationOfEntry(this.leafEntries[base + i]!, prefix);
+    if (prefix === oldPrefix) {
+      for (let i = 0; i < count; i++) this.leafAbbreviations[base + i] = this.scratchAbbreviations[scratchStart + i]!;
+    } else {
+      for (let i = 0; i < count; i++) this.leafAbbreviations[base + i] = this.abbreviationOfEntry(this.leafEntries[base + i]!, prefix);
+    }
   }
 
-  private setInnerPrefix(node: number, prefix: number): void {
+  /** As setLeafPrefix, for an inner node's separators (slots from 1). */
+  private setInnerPrefix(node: number, prefix: number, oldPrefix: number, scratchStart: number): void {
     this.innerPrefix[node] = prefix;
     const base = node * INNER_CAPACITY;
     const count = this.innerCount[node]!;
-    for (let i = 1; i < count; i++) this.innerAbbreviations[base + i] = this.abbreviationOfEntry(this.innerSeparators[base + i]!, prefix);
+    if (prefix === oldPrefix) {
+      for (let i = 1; i < count; i++) this.innerAbbreviations[base + i] = this.scratchAbbreviations[scratchStart + i]!;
+    } else {
+      for (let i = 1; i < count; i++) this.innerAbbreviations[base + i] = this.abbreviationOfEntry(this.innerSeparators[base + i]!, prefix);
+    }
   }
 
   /**
@@ -511,7 +542,8 @@ export class MemTableBTree {
       this.innerChildren[base + 1] = child;
       this.innerSeparators[base + 1] = separator;
       this.innerCount[root] = 2;
-      this.setInnerPrefix(root, 0);
+      this.innerPrefix[root] = 0;
+      this.innerAbbreviations[base + 1] = this.abbreviationOfEntry(separator, 0);
       this.root = root;
       this.innerLevels++;
       return;
@@ -540,13 +572,17 @@ export class MemTableBTree {
     // smallest key of the right half's first child goes up as the separator between them.
     const ids = this.scratchIds;
     const kids = this.scratchChildren;
+    const abbreviations = this.scratchAbbreviations;
+    const oldPrefix = this.innerPrefix[node]!;
     for (let i = 0, from = 0; i <= count; i++) {
       if (i === position) {
         ids[i] = separator;
         kids[i] = child;
+        abbreviations[i] = this.abbreviationOfEntry(separator, oldPrefix);
       } else {
         ids[i] = separators[base + from]!;
         kids[i] = children[base + from]!;
+        abbreviations[i] = this.innerAbbreviations[base + from]!;
         from++;
       }
     }
@@ -564,8 +600,8 @@ export class MemTableBTree {
     this.innerCount[node] = leftCount;
     this.innerCount[right] = count + 1 - leftCount;
     const up = ids[leftCount]!;
-    this.setInnerPrefix(node, this.commonPrefixOfFences(this.pathLow[depth]!, up));
-    this.setInnerPrefix(right, this.commonPrefixOfFences(up, this.pathHigh[depth]!));
+    this.setInnerPrefix(node, this.commonPrefixOfFences(this.pathLow[depth]!, up), oldPrefix, 0);
+    this.setInnerPrefix(right, this.commonPrefixOfFences(up, this.pathHigh[depth]!), oldPrefix, leftCount);
     this.insertIntoParent(depth - 1, up, right);
   }
 
