@@ -24,6 +24,8 @@ import type { BenchOptions, BenchSuite } from '../suites.js';
 /** Entries kept in each log behind the applied index before compaction trims it. */
 const COMPACTION_LAG_ENTRIES = 4096;
 const COMPACTION_EVERY_ENTRIES = 16_384;
+/** Entries between two turns given to the event loop. */
+const YIELD_EVERY_ENTRIES = 1024;
 /** Bound on Ready/delivery rounds for one batch; reaching it means the group is stuck. */
 const MAX_ROUNDS_PER_BATCH = 1000;
 
@@ -125,6 +127,7 @@ async function runPhase(entryCount: number, payloadBytes: number, batchSize: num
   const measured = await measurePhase(async () => {
     const cpuBefore = process.cpuUsage();
     let proposed = 0;
+    let sinceYield = 0;
     while (proposed < entryCount) {
       const count = Math.min(batchSize, entryCount - proposed);
       for (let i = 0; i < count; i++) leader.raw.propose(payload);
@@ -132,6 +135,12 @@ async function runPhase(entryCount: number, payloadBytes: number, batchSize: num
       group.pump();
       for (const node of group.nodes) {
         if (node.appliedEntries !== proposed) throw new Error(`raft bench: node ${node.id} applied ${node.appliedEntries} of ${proposed}`);
+      }
+      // Give the event loop a turn now and then, as a node's loop does between batches.
+      sinceYield += count;
+      if (sinceYield >= YIELD_EVERY_ENTRIES) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
     const cpu = process.cpuUsage(cpuBefore);

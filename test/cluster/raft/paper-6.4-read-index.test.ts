@@ -168,7 +168,7 @@ t.test('read requests beyond maxPendingReadIndexRequests are refused, not queued
 });
 
 t.test('§6.4: a node restarted with lease-based reads honours the lease it may have been part of', async (t) => {
-  const lease = { preVote: false, checkQuorum: true, readOnlyOption: 'lease-based' };
+  const lease = { preVote: false, checkQuorum: true, readOnlyOption: 'lease-based' as const };
   const restarted = new TestNode(nodeId(2), storageWith([1, 2, 3], [], { term: 3 }), lease, 7);
   restarted.raw.step(msg.vote(3, 2, 4, { index: 0, logTerm: 0 }));
   t.same(restarted.handleReady(), [], 'ignored right after the restart');
