@@ -1,7 +1,8 @@
-// A disk for crash tests: a FaultyFileSystem that counts the operations that change files and, when a
-// test arms it, simulates power loss just before the Nth matching one — inside a flush, a compaction,
-// a MANIFEST or CURRENT update, a WAL append, or recovery itself. The operation that triggers the
-// crash does not happen; it throws StorageError CLOSED.
+// A disk for crash and fault tests: a FaultyFileSystem that counts the operations that change files
+// and, when a test arms it, acts just before the Nth matching one — inside a flush, a compaction, a
+// MANIFEST or CURRENT update, a WAL append, or recovery itself. It either simulates power loss (the
+// operation does not happen and throws StorageError CLOSED) or fails that one operation with EIO or
+// ENOSPC, changing nothing (as FaultyFileSystem.failNext, but aimed by file and engine activity).
 //
 // Each open of a database gets its own `process()` view of the disk. A crash kills every view, so the
 // dead LsmDb instance (whose promises and background slices may still run) can never touch the
@@ -11,7 +12,7 @@
 // Everything is deterministic: crash points are counted, never timed, and the tearing draws come from
 // the seeded Random the disk was built with.
 import { StorageError } from '../../../../storage/env/errors.js';
-import { FaultyFileSystem, type FileOperation } from '../../../../storage/env/faulty-file-system.js';
+import { FaultyFileSystem, type FileOperation, type InjectedFailureCode } from '../../../../storage/env/faulty-file-system.js';
 import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from '../../../../storage/env/file-system.js';
 import type { Random } from '../../../../storage/env/random.js';
 
@@ -62,18 +63,30 @@ export interface CrashRecord {
   readonly operationCount: number;
 }
 
-interface ArmedCrash {
+type ArmedEffect = { readonly kind: 'crash'; readonly tearLastWrite: boolean } | { readonly kind: 'fail'; readonly code: InjectedFailureCode };
+
+interface ArmedAction {
   readonly matches: (operation: DiskOperation) => boolean;
   remaining: number;
-  readonly tearLastWrite: boolean;
+  readonly effect: ArmedEffect;
+}
+
+/** An operation failed on purpose by `failAt`. */
+export interface InjectedFailure {
+  readonly operation: FileOperation;
+  readonly path: string;
+  readonly kind: FileKind;
+  readonly activity: EngineActivity;
+  readonly code: InjectedFailureCode;
 }
 
 export class CrashingDisk extends FaultyFileSystem {
-  private armed: ArmedCrash | undefined;
+  private armed: ArmedAction | undefined;
   private views: ProcessView[] = [];
   private operations = 0;
   private crashWaiters: (() => void)[] = [];
   readonly crashes: CrashRecord[] = [];
+  readonly injectedFailures: InjectedFailure[] = [];
   /** Set by the test while an open (recovery) is in progress. */
   recovering = false;
 
@@ -93,10 +106,19 @@ export class CrashingDisk extends FaultyFileSystem {
     return view;
   }
 
-  /** Crash just before the `count`th later operation that `matches` accepts. Replaces any armed crash. */
+  /** Crash just before the `count`th later operation that `matches` accepts. Replaces anything armed. */
   arm(matches: (operation: DiskOperation) => boolean, count: number, tearLastWrite: boolean): void {
+    this.armAction(matches, count, { kind: 'crash', tearLastWrite });
+  }
+
+  /** Fail the `count`th later operation that `matches` accepts with `code`. Replaces anything armed. */
+  failAt(matches: (operation: DiskOperation) => boolean, count: number, code: InjectedFailureCode): void {
+    this.armAction(matches, count, { kind: 'fail', code });
+  }
+
+  private armAction(matches: (operation: DiskOperation) => boolean, count: number, effect: ArmedEffect): void {
     if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`arm: count ${count} must be a positive integer`);
-    this.armed = { matches, remaining: count, tearLastWrite };
+    this.armed = { matches, remaining: count, effect };
   }
 
   disarm(): void {
@@ -135,12 +157,17 @@ export class CrashingDisk extends FaultyFileSystem {
         const kind = operation === 'syncDir' ? 'dir' : fileKindOf(path);
         if (armed.matches({ operation, path, kind, activity }) && --armed.remaining === 0) {
           this.armed = undefined;
+          if (armed.effect.kind === 'fail') {
+            const { code } = armed.effect;
+            this.injectedFailures.push({ operation, path, kind, activity: activity(), code });
+            throw new StorageError(code, `${operation} ${path}: injected ${code}`);
+          }
           const record = this.crashWith({
             operation,
             path,
             kind,
             activity: activity(),
-            tearLastWrite: armed.tearLastWrite,
+            tearLastWrite: armed.effect.tearLastWrite,
             operationCount: this.operations,
           });
           throw new StorageError('CLOSED', `simulated power loss before ${operation} ${path} (${record.activity})`);
