@@ -7,7 +7,8 @@
 //    should hold our pessimistic lock, PessimisticLockNotFound.
 //  - Our own lock: a pessimistic lock is upgraded (replaced by the prewrite lock, keeping the larger TTL
 //    and minCommitTs); an optimistic prewrite over it is LockTypeNotMatch. Any other lock of ours means
-//    the request is a repeat: the key is left as it is (idempotent).
+//    the request is a repeat: the key is left as it is (idempotent). A repeat of an async-commit
+//    request whose first delivery fell back to two-phase locks reports the fallback again.
 //  - No lock, and the mutation is marked `pessimistic`: the pessimistic lock is gone (a resolver rolled
 //    it back): PessimisticLockNotFound.
 //  - No lock, otherwise (optimistic keys, and unlocked keys of pessimistic transactions, checked the
@@ -80,7 +81,11 @@ export interface PrewriteRequest {
   readonly asyncCommit?: { readonly secondaries: readonly Uint8Array[] } | undefined;
   /** One-phase commit: this request holds every key of the transaction. */
   readonly onePc?: boolean | undefined;
-  /** The node's largest read timestamp so far; required with async commit or 1PC. */
+  /**
+   * The node's largest read timestamp so far, required with async commit or 1PC. The node fills it in
+   * when it evaluates the request (after latching the keys), never the sender: a request delivered
+   * twice must not carry an old value into its second evaluation.
+   */
   readonly maxReadTs?: Timestamp | undefined;
   /** Async commit and 1PC fall back to two-phase locks if the computed minCommitTs exceeds this. */
   readonly maxCommitTs?: Timestamp | undefined;
@@ -123,6 +128,7 @@ export function prewrite(snapshot: MvccSnapshot, request: PrewriteRequest): Acti
   // Async commit: repeats report the minCommitTs their existing locks hold, so the coordinator's
   // commit timestamp is the one a resolver would compute from the locks.
   let existingMinCommitTs = TIMESTAMP_ZERO;
+  let repeatFellBack = false;
   for (const mutation of request.mutations) {
     const key = mutation.key;
     const lock = loadLock(snapshot, key);
@@ -137,6 +143,9 @@ export function prewrite(snapshot: MvccSnapshot, request: PrewriteRequest): Acti
         plans.push({ mutation, pessimisticLock: lock });
       } else if (lock.useAsyncCommit) {
         existingMinCommitTs = maxTimestamp(existingMinCommitTs, lock.minCommitTs);
+      } else if (request.asyncCommit !== undefined) {
+        // An earlier delivery of this request fell back to two-phase locks: so does this one.
+        repeatFellBack = true;
       }
       continue;
     }
@@ -187,7 +196,7 @@ export function prewrite(snapshot: MvccSnapshot, request: PrewriteRequest): Acti
     minCommitTs = maxTimestamp(minCommitTs, (request.maxReadTs! + 1) as Timestamp);
     // A repeated 1PC request whose keys are already locked by us cannot commit them here in one step.
     const tooLate = request.maxCommitTs !== undefined && minCommitTs > request.maxCommitTs;
-    if (tooLate || (onePc && plans.length < request.mutations.length)) {
+    if (tooLate || repeatFellBack || (onePc && plans.length < request.mutations.length)) {
       useAsyncCommit = false;
       onePc = false;
       fellBackToTwoPhase = true;
