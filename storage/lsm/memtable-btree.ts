@@ -3,14 +3,9 @@
 // here: a random insert into a skip list of a million entries visits ~30 nodes, each a cache miss; the
 // tree visits 4 nodes and searches each within a few contiguous cache lines.
 //
-// Storage:
-//  - entry bytes live in arena chunks (1 MiB, or one exact-size chunk for an entry above 256 KiB):
-//    the full internal key (user key, 8-byte trailer), then the value, so iterators hand out views;
-//  - entry metadata in one Uint32Array, ENTRY_WORDS words per entry: chunk index, offset, user key
-//    length, value length, trailer low half ((sequence mod 2^24) << 8 | type), trailer high half
-//    (sequence / 2^24); the halves compare as the trailer does, without forming a 61-bit number;
-//  - tree nodes in pooled typed arrays: leaves hold up to LEAF_CAPACITY entry ids, inner nodes up to
-//    INNER_CAPACITY children, where separator i (i >= 1) is the smallest internal key in child i.
+// Entries (bytes and metadata) live in an EntryArena (memtable-arena.ts) and are named by id. Tree
+// nodes live in pooled typed arrays: leaves hold up to LEAF_CAPACITY entry ids, inner nodes up to
+// INNER_CAPACITY children, where separator i (i >= 1) is the id of the smallest internal key in child i.
 //
 // Prefix abbreviation (B-tree "fence keys"): every key that can ever enter a node lies between the
 // node's fences — the separators around it in its parent chain — so it shares their common user-key
@@ -24,21 +19,13 @@
 // Invariants: all leaves are at the same depth; entries in a leaf, leaves along the leaf chain and
 // separators in an inner node are strictly increasing; every entry lies within its nodes' fences; an
 // internal key is present at most once; leaves are never empty except the root of an empty tree.
-// Entries are never moved in the arena nor freed. Nodes are never freed: a split keeps the left half
-// in place and moves the right half to a new node, so a cursor holding (leaf, index, entry) can check
-// that its entry is still at that slot, and re-find it by key when a later insert shifted it (readers
-// may run between inserts). One writer at a time.
+// Nodes are never freed: a split keeps the left half in place and moves the right half to a new node,
+// so a cursor holding (leaf, index, entry) can check that its entry is still at that slot, and re-find
+// it by key when a later insert shifted it (readers may run between inserts). One writer at a time.
 
 import { StorageError } from '../env/errors.js';
-import { TRAILER_SIZE_BYTES, ValueType, writeTrailer } from './internal-key.js';
-
-const ENTRY_WORDS = 6;
-const ENTRY_CHUNK = 0;
-const ENTRY_OFFSET = 1;
-const ENTRY_KEY_LENGTH = 2;
-const ENTRY_VALUE_LENGTH = 3;
-const ENTRY_TRAILER_LOW = 4;
-const ENTRY_TRAILER_HIGH = 5;
+import type { ValueType } from './internal-key.js';
+import { EntryArena, abbreviationOf, grow, trailerHighOf, trailerLowOf } from './memtable-arena.js';
 
 /** Entries per leaf: a binary search settles in 6 steps; an insert shifts 32 slots on average. */
 export const LEAF_CAPACITY = 64;
@@ -48,22 +35,12 @@ export const INNER_CAPACITY = 64;
 const MAX_INNER_LEVELS = 8;
 
 const NONE = -1;
-const TWO_POW_24 = 16777216;
-const CHUNK_SIZE_BYTES = 1024 * 1024;
-const DEDICATED_CHUNK_ABOVE_BYTES = CHUNK_SIZE_BYTES / 4;
-const INITIAL_ENTRIES = 1024;
 const INITIAL_LEAVES = 32;
 const INITIAL_INNERS = 4;
 
 export class MemTableBTree {
-  /** Arena chunks; entry bytes never move once written. */
-  readonly chunks: Uint8Array[] = [];
-  private entryWords = new Uint32Array(INITIAL_ENTRIES * ENTRY_WORDS);
-  private entries = 0;
-  private arenaBytes = 0;
-  private chunk: Uint8Array = new Uint8Array(0);
-  private chunkUsedBytes = 0;
-  private sharedChunkIndex = -1;
+  /** The entries' bytes and metadata; the tree holds their ids. */
+  readonly arena = new EntryArena();
 
   // Leaves: slot arrays of LEAF_CAPACITY per leaf, and per-leaf fields.
   private leafEntries = new Int32Array(INITIAL_LEAVES * LEAF_CAPACITY);
@@ -106,25 +83,24 @@ export class MemTableBTree {
   }
 
   get entryCount(): number {
-    return this.entries;
+    return this.arena.count;
   }
 
-  /** Bytes of internal keys and values, plus the words that index them. */
+  /** Bytes of internal keys, values and their metadata, plus the tree's slots in use. */
   get usedBytes(): number {
-    return this.arenaBytes + this.entries * ENTRY_WORDS * 4 + this.leaves * LEAF_CAPACITY * 8 + this.inners * INNER_CAPACITY * 12;
+    return this.arena.usedBytes + this.leaves * LEAF_CAPACITY * 8 + this.inners * INNER_CAPACITY * 12;
   }
 
-  /** Bytes allocated: arena chunks plus the capacity of every array. */
+  /** Bytes allocated: the arena plus the capacity of every tree array. */
   get reservedBytes(): number {
-    let total =
-      this.entryWords.byteLength +
+    return (
+      this.arena.reservedBytes +
       this.leafEntries.byteLength +
       this.leafAbbreviations.byteLength +
       this.innerSeparators.byteLength +
       this.innerAbbreviations.byteLength +
-      this.innerChildren.byteLength;
-    for (const chunk of this.chunks) total += chunk.byteLength;
-    return total;
+      this.innerChildren.byteLength
+    );
   }
 
   /** Inserts (userKey, sequence, type) -> value, copying the bytes. The internal key must be new. */
@@ -138,11 +114,11 @@ export class MemTableBTree {
     if (
       position < this.leafCount[leaf]! &&
       this.leafAbbreviations[slot] === abbreviationOf(userKey, this.leafPrefix[leaf]!) &&
-      this.compareEntry(this.leafEntries[slot]!, userKey, trailerHigh, trailerLow, 0) === 0
+      this.arena.compare(this.leafEntries[slot]!, userKey, trailerHigh, trailerLow, 0) === 0
     ) {
       throw new StorageError('INVALID_ARGUMENT', `memtable: sequence ${sequence} type ${type} is already present for this key`);
     }
-    const entry = this.addEntry(userKey, sequence, type, value, trailerLow, trailerHigh);
+    const entry = this.arena.add(userKey, sequence, type, value);
     this.insertIntoLeaf(leaf, position, entry);
   }
 
@@ -197,50 +173,9 @@ export class MemTableBTree {
 
   /** Finds where `entry` sits now (it may have moved since a cursor saw it); sets foundLeaf/foundIndex. */
   locate(entry: number): void {
-    const words = this.entryWords;
-    const base = entry * ENTRY_WORDS;
-    const userKey = this.userKeyView(entry);
-    const found = this.findGreaterOrEqual(userKey, words[base + ENTRY_TRAILER_HIGH]!, words[base + ENTRY_TRAILER_LOW]!);
+    const arena = this.arena;
+    const found = this.findGreaterOrEqual(arena.userKey(entry), arena.trailerHigh(entry), arena.trailerLow(entry));
     if (found !== entry) throw new Error(`memtable invariant broken: entry ${entry} not found where its key sorts`);
-  }
-
-  // ---- entry access ----
-
-  /** A view of the entry's internal key in the arena. */
-  internalKey(entry: number): Uint8Array {
-    const words = this.entryWords;
-    const base = entry * ENTRY_WORDS;
-    const offset = words[base + ENTRY_OFFSET]!;
-    return this.chunks[words[base + ENTRY_CHUNK]!]!.subarray(offset, offset + words[base + ENTRY_KEY_LENGTH]! + TRAILER_SIZE_BYTES);
-  }
-
-  /** A view of the entry's value in the arena. */
-  value(entry: number): Uint8Array {
-    const words = this.entryWords;
-    const base = entry * ENTRY_WORDS;
-    const start = words[base + ENTRY_OFFSET]! + words[base + ENTRY_KEY_LENGTH]! + TRAILER_SIZE_BYTES;
-    return this.chunks[words[base + ENTRY_CHUNK]!]!.subarray(start, start + words[base + ENTRY_VALUE_LENGTH]!);
-  }
-
-  type(entry: number): ValueType {
-    return (this.entryWords[entry * ENTRY_WORDS + ENTRY_TRAILER_LOW]! & 0xff) as ValueType;
-  }
-
-  /** True when the entry's user key equals `userKey`. */
-  hasUserKey(entry: number, userKey: Uint8Array): boolean {
-    const words = this.entryWords;
-    const base = entry * ENTRY_WORDS;
-    const length = words[base + ENTRY_KEY_LENGTH]!;
-    if (length !== userKey.length) return false;
-    const chunk = this.chunks[words[base + ENTRY_CHUNK]!]!;
-    const offset = words[base + ENTRY_OFFSET]!;
-    for (let i = 0; i < length; i++) if (chunk[offset + i] !== userKey[i]) return false;
-    return true;
-  }
-
-  /** The sign of entry - (userKey, trailer), comparing whole keys. */
-  compareWith(entry: number, userKey: Uint8Array, trailerHigh: number, trailerLow: number): number {
-    return this.compareEntry(entry, userKey, trailerHigh, trailerLow, 0);
   }
 
   /**
@@ -256,10 +191,10 @@ export class MemTableBTree {
       if (level === 0) {
         const count = this.leafCount[node]!;
         const prefix = this.leafPrefix[node]!;
-        if (count === 0 && this.entries > 0) throw broken(`empty leaf ${node}`);
+        if (count === 0 && this.arena.count > 0) throw broken(`empty leaf ${node}`);
         for (let i = 0; i < count; i++) {
           const entry = this.leafEntries[node * LEAF_CAPACITY + i]!;
-          if (this.leafAbbreviations[node * LEAF_CAPACITY + i] !== this.abbreviationOfEntry(entry, prefix)) throw broken(`stale abbreviation in leaf ${node}`);
+          if (this.leafAbbreviations[node * LEAF_CAPACITY + i] !== this.arena.abbreviation(entry, prefix)) throw broken(`stale abbreviation in leaf ${node}`);
           if (!sharedWithFences(entry, prefix)) throw broken(`leaf ${node} entry outside its prefix`);
         }
         return count;
@@ -273,7 +208,7 @@ export class MemTableBTree {
         const childHigh = i + 1 < count ? this.innerSeparators[base + i + 1]! : high;
         if (i > 0) {
           const separator = this.innerSeparators[base + i]!;
-          if (this.innerAbbreviations[base + i] !== this.abbreviationOfEntry(separator, prefix)) throw broken(`stale abbreviation in inner ${node}`);
+          if (this.innerAbbreviations[base + i] !== this.arena.abbreviation(separator, prefix)) throw broken(`stale abbreviation in inner ${node}`);
           if (!sharedWithFences(separator, prefix)) throw broken(`inner ${node} separator outside its prefix`);
           if (this.smallestEntry(this.innerChildren[base + i]!, level - 1) !== separator) throw broken(`inner ${node} separator ${i} is not its child's smallest key`);
         }
@@ -281,7 +216,7 @@ export class MemTableBTree {
       }
       return total;
     };
-    if (visit(this.root, this.innerLevels, NONE, NONE) !== this.entries) throw broken('the tree does not hold every entry');
+    if (visit(this.root, this.innerLevels, NONE, NONE) !== this.arena.count) throw broken('the tree does not hold every entry');
     // The leaf chain is strictly increasing from the first leaf to the last.
     let previous = NONE;
     let seen = 0;
@@ -290,18 +225,14 @@ export class MemTableBTree {
       if (this.leafNext[leaf] === NONE && leaf !== this.lastLeaf) throw broken('last leaf');
       for (let i = 0; i < this.leafCount[leaf]!; i++) {
         const entry = this.leafEntries[leaf * LEAF_CAPACITY + i]!;
-        if (previous !== NONE) {
-          const words = this.entryWords;
-          const base = entry * ENTRY_WORDS;
-          if (this.compareEntry(previous, this.userKeyView(entry), words[base + ENTRY_TRAILER_HIGH]!, words[base + ENTRY_TRAILER_LOW]!, 0) >= 0) {
-            throw broken('leaf chain out of order');
-          }
+        if (previous !== NONE && this.arena.compare(previous, this.arena.userKey(entry), this.arena.trailerHigh(entry), this.arena.trailerLow(entry), 0) >= 0) {
+          throw broken('leaf chain out of order');
         }
         previous = entry;
         seen++;
       }
     }
-    if (seen !== this.entries) throw broken('the leaf chain does not hold every entry');
+    if (seen !== this.arena.count) throw broken('the leaf chain does not hold every entry');
   }
 
   private smallestEntry(node: number, level: number): number {
@@ -333,7 +264,7 @@ export class MemTableBTree {
         const entryAbbreviation = abbreviations[base + middle]!;
         let order: number;
         if (entryAbbreviation !== keyAbbreviation) order = entryAbbreviation < keyAbbreviation ? -1 : 1;
-        else order = this.compareEntry(separators[base + middle]!, userKey, trailerHigh, trailerLow, prefix);
+        else order = this.arena.compare(separators[base + middle]!, userKey, trailerHigh, trailerLow, prefix);
         if (order <= 0) lowSlot = middle + 1;
         else highSlot = middle;
       }
@@ -369,82 +300,14 @@ export class MemTableBTree {
       const entryAbbreviation = abbreviations[base + middle]!;
       let order: number;
       if (entryAbbreviation !== keyAbbreviation) order = entryAbbreviation < keyAbbreviation ? -1 : 1;
-      else order = this.compareEntry(this.leafEntries[base + middle]!, userKey, trailerHigh, trailerLow, prefix);
+      else order = this.arena.compare(this.leafEntries[base + middle]!, userKey, trailerHigh, trailerLow, prefix);
       if (order < 0) low = middle + 1;
       else high = middle;
     }
     return low;
   }
 
-  /**
-   * The sign of entry - (userKey, trailer). The first `sharedBytes` user-key bytes are known equal (the
-   * node's prefix) and, when the caller compared abbreviations, so are the next 4 (padded); comparing
-   * again from `sharedBytes` is correct either way.
-   */
-  private compareEntry(entry: number, userKey: Uint8Array, trailerHigh: number, trailerLow: number, sharedBytes: number): number {
-    const words = this.entryWords;
-    const base = entry * ENTRY_WORDS;
-    const entryLength = words[base + ENTRY_KEY_LENGTH]!;
-    const keyLength = userKey.length;
-    const common = entryLength < keyLength ? entryLength : keyLength;
-    if (sharedBytes < common) {
-      const chunk = this.chunks[words[base + ENTRY_CHUNK]!]!;
-      const offset = words[base + ENTRY_OFFSET]!;
-      for (let i = sharedBytes; i < common; i++) {
-        const difference = chunk[offset + i]! - userKey[i]!;
-        if (difference !== 0) return difference;
-      }
-    }
-    if (entryLength !== keyLength) return entryLength - keyLength;
-    // Same user key: the larger trailer (newer sequence, then larger type) sorts first.
-    const entryHigh = words[base + ENTRY_TRAILER_HIGH]!;
-    if (entryHigh !== trailerHigh) return entryHigh > trailerHigh ? -1 : 1;
-    const entryLow = words[base + ENTRY_TRAILER_LOW]!;
-    if (entryLow !== trailerLow) return entryLow > trailerLow ? -1 : 1;
-    return 0;
-  }
-
   // ---- insertion ----
-
-  private addEntry(userKey: Uint8Array, sequence: number, type: ValueType, value: Uint8Array, trailerLow: number, trailerHigh: number): number {
-    const entryBytes = userKey.length + TRAILER_SIZE_BYTES + value.length;
-    let chunkIndex: number;
-    let offset: number;
-    if (entryBytes > DEDICATED_CHUNK_ABOVE_BYTES) {
-      // A large entry gets a chunk of its own; the shared chunk stays current for the next small one.
-      this.chunks.push(new Uint8Array(entryBytes));
-      chunkIndex = this.chunks.length - 1;
-      offset = 0;
-    } else {
-      if (this.sharedChunkIndex < 0 || this.chunkUsedBytes + entryBytes > this.chunk.length) {
-        this.chunk = new Uint8Array(CHUNK_SIZE_BYTES);
-        this.chunks.push(this.chunk);
-        this.sharedChunkIndex = this.chunks.length - 1;
-        this.chunkUsedBytes = 0;
-      }
-      chunkIndex = this.sharedChunkIndex;
-      offset = this.chunkUsedBytes;
-      this.chunkUsedBytes += entryBytes;
-    }
-    const chunk = this.chunks[chunkIndex]!;
-    chunk.set(userKey, offset);
-    writeTrailer(chunk, offset + userKey.length, sequence, type);
-    chunk.set(value, offset + userKey.length + TRAILER_SIZE_BYTES);
-
-    const entry = this.entries;
-    if ((entry + 1) * ENTRY_WORDS > this.entryWords.length) this.entryWords = grow(this.entryWords, (entry + 1) * ENTRY_WORDS);
-    const words = this.entryWords;
-    const base = entry * ENTRY_WORDS;
-    words[base + ENTRY_CHUNK] = chunkIndex;
-    words[base + ENTRY_OFFSET] = offset;
-    words[base + ENTRY_KEY_LENGTH] = userKey.length;
-    words[base + ENTRY_VALUE_LENGTH] = value.length;
-    words[base + ENTRY_TRAILER_LOW] = trailerLow;
-    words[base + ENTRY_TRAILER_HIGH] = trailerHigh;
-    this.entries++;
-    this.arenaBytes += entryBytes;
-    return entry;
-  }
 
   private insertIntoLeaf(leaf: number, position: number, entry: number): void {
     const count = this.leafCount[leaf]!;
@@ -457,7 +320,7 @@ export class MemTableBTree {
         abbreviations[base + i] = abbreviations[base + i - 1]!;
       }
       entries[base + position] = entry;
-      abbreviations[base + position] = this.abbreviationOfEntry(entry, this.leafPrefix[leaf]!);
+      abbreviations[base + position] = this.arena.abbreviation(entry, this.leafPrefix[leaf]!);
       this.leafCount[leaf] = count + 1;
       return;
     }
@@ -469,7 +332,7 @@ export class MemTableBTree {
     for (let i = 0, from = 0; i <= count; i++) {
       if (i === position) {
         ids[i] = entry;
-        abbreviations[i] = this.abbreviationOfEntry(entry, oldPrefix);
+        abbreviations[i] = this.arena.abbreviation(entry, oldPrefix);
       } else {
         ids[i] = this.leafEntries[base + from]!;
         abbreviations[i] = this.leafAbbreviations[base + from]!;
@@ -513,7 +376,7 @@ export class MemTableBTree {
     if (prefix === oldPrefix) {
       for (let i = 0; i < count; i++) this.leafAbbreviations[base + i] = this.scratchAbbreviations[scratchStart + i]!;
     } else {
-      for (let i = 0; i < count; i++) this.leafAbbreviations[base + i] = this.abbreviationOfEntry(this.leafEntries[base + i]!, prefix);
+      for (let i = 0; i < count; i++) this.leafAbbreviations[base + i] = this.arena.abbreviation(this.leafEntries[base + i]!, prefix);
     }
   }
 
@@ -525,7 +388,7 @@ export class MemTableBTree {
     if (prefix === oldPrefix) {
       for (let i = 1; i < count; i++) this.innerAbbreviations[base + i] = this.scratchAbbreviations[scratchStart + i]!;
     } else {
-      for (let i = 1; i < count; i++) this.innerAbbreviations[base + i] = this.abbreviationOfEntry(this.innerSeparators[base + i]!, prefix);
+      for (let i = 1; i < count; i++) this.innerAbbreviations[base + i] = this.arena.abbreviation(this.innerSeparators[base + i]!, prefix);
     }
   }
 
@@ -543,7 +406,7 @@ export class MemTableBTree {
       this.innerSeparators[base + 1] = separator;
       this.innerCount[root] = 2;
       this.innerPrefix[root] = 0;
-      this.innerAbbreviations[base + 1] = this.abbreviationOfEntry(separator, 0);
+      this.innerAbbreviations[base + 1] = this.arena.abbreviation(separator, 0);
       this.root = root;
       this.innerLevels++;
       return;
@@ -562,7 +425,7 @@ export class MemTableBTree {
         children[base + i] = children[base + i - 1]!;
       }
       separators[base + position] = separator;
-      abbreviations[base + position] = this.abbreviationOfEntry(separator, this.innerPrefix[node]!);
+      abbreviations[base + position] = this.arena.abbreviation(separator, this.innerPrefix[node]!);
       children[base + position] = child;
       this.innerCount[node] = count + 1;
       return;
@@ -578,7 +441,7 @@ export class MemTableBTree {
       if (i === position) {
         ids[i] = separator;
         kids[i] = child;
-        abbreviations[i] = this.abbreviationOfEntry(separator, oldPrefix);
+        abbreviations[i] = this.arena.abbreviation(separator, oldPrefix);
       } else {
         ids[i] = separators[base + from]!;
         kids[i] = children[base + from]!;
@@ -641,64 +504,6 @@ export class MemTableBTree {
   /** The common user-key prefix length of two fence entries; 0 when either side is unbounded. */
   private commonPrefixOfFences(low: number, high: number): number {
     if (low === NONE || high === NONE) return 0;
-    const words = this.entryWords;
-    const lowBase = low * ENTRY_WORDS;
-    const highBase = high * ENTRY_WORDS;
-    const lowChunk = this.chunks[words[lowBase + ENTRY_CHUNK]!]!;
-    const highChunk = this.chunks[words[highBase + ENTRY_CHUNK]!]!;
-    const lowOffset = words[lowBase + ENTRY_OFFSET]!;
-    const highOffset = words[highBase + ENTRY_OFFSET]!;
-    const lowLength = words[lowBase + ENTRY_KEY_LENGTH]!;
-    const highLength = words[highBase + ENTRY_KEY_LENGTH]!;
-    const common = lowLength < highLength ? lowLength : highLength;
-    let i = 0;
-    while (i < common && lowChunk[lowOffset + i] === highChunk[highOffset + i]) i++;
-    return i;
+    return this.arena.commonPrefixLength(low, high);
   }
-
-  private abbreviationOfEntry(entry: number, prefix: number): number {
-    const words = this.entryWords;
-    const base = entry * ENTRY_WORDS;
-    const chunk = this.chunks[words[base + ENTRY_CHUNK]!]!;
-    const offset = words[base + ENTRY_OFFSET]!;
-    const length = words[base + ENTRY_KEY_LENGTH]!;
-    let abbreviation = 0;
-    for (let i = prefix; i < prefix + 4; i++) abbreviation = abbreviation * 256 + (i < length ? chunk[offset + i]! : 0);
-    return abbreviation;
-  }
-
-  private userKeyView(entry: number): Uint8Array {
-    const words = this.entryWords;
-    const base = entry * ENTRY_WORDS;
-    const offset = words[base + ENTRY_OFFSET]!;
-    return this.chunks[words[base + ENTRY_CHUNK]!]!.subarray(offset, offset + words[base + ENTRY_KEY_LENGTH]!);
-  }
-}
-
-/** The 4 user-key bytes at [prefix, prefix + 4), big-endian, zero-padded. */
-function abbreviationOf(userKey: Uint8Array, prefix: number): number {
-  const length = userKey.length;
-  if (prefix + 4 <= length) {
-    return ((userKey[prefix]! << 24) | (userKey[prefix + 1]! << 16) | (userKey[prefix + 2]! << 8) | userKey[prefix + 3]!) >>> 0;
-  }
-  let abbreviation = 0;
-  for (let i = prefix; i < prefix + 4; i++) abbreviation = abbreviation * 256 + (i < length ? userKey[i]! : 0);
-  return abbreviation;
-}
-
-function grow<T extends Int32Array | Uint32Array>(array: T, minimumLength: number): T {
-  let length = array.length * 2;
-  while (length < minimumLength) length *= 2;
-  const grown = new (array.constructor as new (length: number) => T)(length);
-  grown.set(array);
-  return grown;
-}
-
-/** The trailer halves of (sequence, type), as the entry words hold them. */
-export function trailerLowOf(sequence: number, type: ValueType): number {
-  return (((sequence % TWO_POW_24) << 8) | type) >>> 0;
-}
-
-export function trailerHighOf(sequence: number): number {
-  return Math.floor(sequence / TWO_POW_24);
 }

@@ -1,6 +1,6 @@
 // The memtable: the newest writes, in memory, ordered by internal key, until they are flushed to a
-// table. Point records (puts and deletions) go into an ordered index of internal keys (a B+tree over an
-// arena, memtable-btree.ts);
+// table. Point records (puts and deletions) go into an ordered index of internal keys (a B+tree,
+// memtable-btree.ts, over an arena of entries, memtable-arena.ts);
 // range deletions go into a separate tombstone list, which readers combine with the other sources'
 // tombstones (range-tombstones.ts), so point lookups and iterators here ignore them.
 //
@@ -22,7 +22,8 @@ import {
   valueTypeOf,
 } from './internal-key.js';
 import { RangeTombstoneSet, type RangeTombstone } from './range-tombstones.js';
-import { MemTableBTree, trailerHighOf, trailerLowOf } from './memtable-btree.js';
+import { MemTableBTree } from './memtable-btree.js';
+import { trailerHighOf, trailerLowOf } from './memtable-arena.js';
 import type { WriteBatch } from './write-batch.js';
 
 /** What a memtable knows of a user key at a sequence, range tombstones aside. */
@@ -104,9 +105,9 @@ export class MemTable {
   get(userKey: Uint8Array, sequence: number): MemTableGetResult {
     const list = this.list;
     const entry = list.findGreaterOrEqual(userKey, trailerHighOf(sequence), trailerLowOf(sequence, VALUE_TYPE_FOR_SEEK));
-    if (entry < 0 || !list.hasUserKey(entry, userKey)) return undefined;
-    if (list.type(entry) === ValueType.Deletion) return DELETED;
-    return { kind: 'value', value: list.value(entry) };
+    if (entry < 0 || !list.arena.hasUserKey(entry, userKey)) return undefined;
+    if (list.arena.type(entry) === ValueType.Deletion) return DELETED;
+    return { kind: 'value', value: list.arena.value(entry) };
   }
 
   /** Throws when the index's structural invariants do not hold. Linear in the size: for tests. */
@@ -170,7 +171,7 @@ class MemTableIterator implements KeyValueIterator {
     const high = trailerHighOf(sequence);
     const low = trailerLowOf(sequence, valueTypeOf(target));
     const entry = this.tree.findGreaterOrEqual(userKey, high, low);
-    if (entry >= 0 && this.tree.compareWith(entry, userKey, high, low) === 0) {
+    if (entry >= 0 && this.tree.arena.compare(entry, userKey, high, low, 0) === 0) {
       this.settle(this.tree.foundLeaf, this.tree.foundIndex);
       return;
     }
@@ -193,10 +194,10 @@ class MemTableIterator implements KeyValueIterator {
     this.stepBack(this.leaf, this.index);
   }
   key(): Uint8Array {
-    return this.tree.internalKey(this.entry);
+    return this.tree.arena.internalKey(this.entry);
   }
   value(): Uint8Array {
-    return this.tree.value(this.entry);
+    return this.tree.arena.value(this.entry);
   }
   close(): void {
     this.entry = -1;
