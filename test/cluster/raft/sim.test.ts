@@ -27,6 +27,7 @@ t.test(`${seedCount} seeded simulations from seed ${baseSeed}`, async (t) => {
       if (!(error instanceof SimulationFailure)) throw error;
       failures.push(error.message);
       t.comment(`FAILED ${error.message}`);
+      t.comment(`run: ${error.description}`);
       t.comment(`replay: REEF_SEED=${seed} REEF_SIM_TRACE=1 npx tap test/cluster/raft/sim.test.ts`);
       t.comment('last steps:');
       for (const line of error.traceTail) t.comment(`  ${line}`);

@@ -368,7 +368,7 @@ export class ScenarioCluster {
         if (applied.confState !== undefined) out.push(`${id}: config ${format.confState(applied.confState)}`);
       }
       for (const readState of readStates) {
-        out.push(`${id}: read-state ctx=${format.text(readState.context)} index=${readState.index} value=${this.valueAt(host, readState.index)}`);
+        out.push(`${id}: read-state ctx=${format.context(readState.context)} index=${readState.index} value=${this.valueAt(host, readState.index)}`);
       }
       this.printed.set(id, state);
       for (const message of messages) this.queue.push(message);

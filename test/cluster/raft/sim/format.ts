@@ -6,6 +6,7 @@
 // so a scenario's expected output is a list of lines and a changed field shows up as a one-line diff.
 
 import { decodeConfChange } from '../../../../cluster/raft/conf-change-codec.js';
+import { decodeLeaseTick } from '../../../../cluster/raft/lease.js';
 import type { ConfChange, ConfState, Entry, Message, NodeId, Snapshot } from '../../../../cluster/raft/types.js';
 
 const decoder = new TextDecoder();
@@ -13,6 +14,19 @@ const decoder = new TextDecoder();
 /** Payload bytes as text (test payloads are short ASCII strings); binary contexts print as text too. */
 export function text(data: Uint8Array): string {
   return decoder.decode(data);
+}
+
+/**
+ * A heartbeat or read context: text when it is printable (read requests in tests), `tick:N` when it
+ * is a leader-lease tick (lease-based reads), hex otherwise.
+ */
+export function context(data: Uint8Array): string {
+  let printable = data.byteLength > 0;
+  for (const byte of data) if (byte < 0x20 || byte > 0x7e) printable = false;
+  if (printable) return text(data);
+  const tick = decodeLeaseTick(data);
+  if (tick !== undefined) return `tick:${tick}`;
+  return `0x${[...data].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** `(1,2,3)`: ids in ascending order, so that the order a set was built in never shows. */
@@ -79,15 +93,15 @@ export function message(m: Message): string {
     case 'snap':
       return `${head} snapshot=${snapshot(m.snapshot)}`;
     case 'heartbeat':
-      return `${head} commit=${m.commit}${m.context === undefined ? '' : ` ctx=${text(m.context)}`}`;
+      return `${head} commit=${m.commit}${m.context === undefined ? '' : ` ctx=${context(m.context)}`}`;
     case 'heartbeatResp':
-      return `${head}${m.context === undefined ? '' : ` ctx=${text(m.context)}`}`;
+      return `${head}${m.context === undefined ? '' : ` ctx=${context(m.context)}`}`;
     case 'prop':
       return `${head} [${m.entries.map((e) => (e.type === 'confChange' ? `conf(${confChange(decodeConfChange(e.data))})` : text(e.data))).join(' ')}]`;
     case 'readIndex':
-      return `${head} ctx=${text(m.context)}`;
+      return `${head} ctx=${context(m.context)}`;
     case 'readIndexResp':
-      return `${head} index=${m.index} ctx=${text(m.context)}`;
+      return `${head} index=${m.index} ctx=${context(m.context)}`;
     case 'transferLeader':
       return `${head} transferee=${m.transferee}`;
     case 'snapStatus':

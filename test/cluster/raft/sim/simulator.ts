@@ -67,12 +67,15 @@ export interface SimulationResult {
 export class SimulationFailure extends Error {
   readonly seed: number;
   readonly step: number;
+  /** The run's knobs (group size, Raft options, fault rates). */
+  readonly description: string;
   readonly traceTail: readonly string[];
-  constructor(seed: number, step: number, tick: number, reason: string, traceTail: readonly string[]) {
+  constructor(seed: number, step: number, tick: number, reason: string, description: string, traceTail: readonly string[]) {
     super(`seed ${seed}: ${reason} (step ${step}, tick ${tick})`);
     this.name = 'SimulationFailure';
     this.seed = seed;
     this.step = step;
+    this.description = description;
     this.traceTail = traceTail;
   }
 }
@@ -215,7 +218,7 @@ class Simulation {
   }
 
   private fail(reason: string): never {
-    throw new SimulationFailure(this.seed, this.trace.step, this.trace.tick, reason, this.trace.tail());
+    throw new SimulationFailure(this.seed, this.trace.step, this.trace.tick, reason, this.description, this.trace.tail());
   }
 
   // ---- the run ---------------------------------------------------------------------------------

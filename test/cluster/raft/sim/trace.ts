@@ -28,7 +28,7 @@ function renderOutcome(node: number, outcome: ReadyOutcome): string {
   if (ready.entries.length > 0) parts.push(`persist ${format.entries(ready.entries)}`);
   if (outcome.applied.length > 0) parts.push(`apply ${outcome.applied[0]!.entry.index}..${outcome.applied[outcome.applied.length - 1]!.entry.index}`);
   for (const applied of outcome.applied) if (applied.confState !== undefined) parts.push(`config ${format.confState(applied.confState)}`);
-  if (ready.readStates.length > 0) parts.push(`reads ${ready.readStates.map((rs) => `${format.text(rs.context)}@${rs.index}`).join(' ')}`);
+  if (ready.readStates.length > 0) parts.push(`reads ${ready.readStates.map((rs) => `${format.context(rs.context)}@${rs.index}`).join(' ')}`);
   if (ready.messages.length > 0) parts.push(`send ${ready.messages.length}`);
   return parts.join(' ');
 }
