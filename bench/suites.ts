@@ -26,4 +26,11 @@ export const benchSuites: ReadonlyMap<string, { summary: string; load: SuiteLoad
       load: async () => (await import('./storage/storage-bench.js')).storageSuite,
     },
   ],
+  [
+    'raft',
+    {
+      summary: 'three in-process Raft nodes, in-memory logs: entries committed per second and CPU per entry',
+      load: async () => (await import('./raft/raft-bench.js')).raftSuite,
+    },
+  ],
 ]);
