@@ -134,8 +134,9 @@ export function rollbackLock(snapshot: MvccSnapshot, batch: WriteBatch, userKey:
     );
   }
   batch.delete(lockKey(userKey));
-  if (record.kind === 'rolled-back') return;
+  // The data-family slot at startTs belongs to this transaction alone, so its value goes either way.
   if (lock.kind === 'put' && lock.shortValue === undefined) batch.delete(dataKey(userKey, lock.startTs));
+  if (record.kind === 'rolled-back') return;
   putRollbackRecord(snapshot, batch, userKey, lock.startTs, bytesEqual(userKey, lock.primary), record.overlappedWrite);
 }
 

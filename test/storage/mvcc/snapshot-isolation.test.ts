@@ -13,24 +13,19 @@
 //    key (first committer wins);
 //  - no lock is left, and after garbage collection reads at and above the safe point are unchanged.
 import t, { type Test } from 'tap';
-import { SeededRandom, seedFromEnvironment, type Random } from '../../../storage/env/random.js';
+import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
 import { acquirePessimisticLock } from '../../../storage/mvcc/actions/acquire-pessimistic-lock.js';
-import { checkSecondaryLocks } from '../../../storage/mvcc/actions/check-secondary-locks.js';
-import { checkTxnStatus } from '../../../storage/mvcc/actions/check-txn-status.js';
 import { commit } from '../../../storage/mvcc/actions/commit.js';
-import { isLockExpired } from '../../../storage/mvcc/actions/common.js';
 import { gc } from '../../../storage/mvcc/actions/gc.js';
 import { heartbeat } from '../../../storage/mvcc/actions/heartbeat.js';
 import { type PrewriteMutation, prewrite } from '../../../storage/mvcc/actions/prewrite.js';
-import { resolveLock } from '../../../storage/mvcc/actions/resolve-lock.js';
 import { rollback } from '../../../storage/mvcc/actions/rollback.js';
 import { Family, splitVersionedKey } from '../../../storage/mvcc/keys.js';
-import { type Lock, decodeWrite } from '../../../storage/mvcc/records.js';
+import { decodeWrite } from '../../../storage/mvcc/records.js';
 import { getTxnCommitRecord, mvccGet } from '../../../storage/mvcc/reader.js';
-import type { ActionOutput, LockedKey } from '../../../storage/mvcc/results.js';
 import { mvccScan, scanLocks } from '../../../storage/mvcc/scanner.js';
-import { MemoryMvccStore, type MvccSnapshot } from '../../../storage/mvcc/snapshot.js';
-import { TIMESTAMP_MAX, TIMESTAMP_ZERO, type Timestamp, composeTimestamp, maxTimestamp, physicalMsOf } from '../../../storage/mvcc/timestamp.js';
+import { TIMESTAMP_MAX, TIMESTAMP_ZERO, type Timestamp, maxTimestamp, physicalMsOf } from '../../../storage/mvcc/timestamp.js';
+import { MvccWorld, drive, handleLock } from './lock-resolver.js';
 
 const seed = seedFromEnvironment();
 t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
@@ -67,122 +62,8 @@ type ReadRecord =
   | { kind: 'get'; readTs: Timestamp; key: string; value: string | undefined }
   | { kind: 'scan'; readTs: Timestamp; start?: string; end?: string; limit: number; reverse: boolean; pairs: [string, string][] };
 
-class World {
-  readonly store = new MemoryMvccStore();
-  nowMs = 1_000_000;
-  private lastTs = 0;
-  /** The concurrency manager's largest read timestamp. */
-  maxReadTs = TIMESTAMP_ZERO;
+class World extends MvccWorld {
   readonly reads: ReadRecord[] = [];
-  readonly ghosts: (() => void)[] = [];
-  readonly counts = new Map<string, number>();
-
-  constructor(readonly random: Random) {}
-
-  tso(): Timestamp {
-    this.lastTs = Math.max(this.lastTs + 1, composeTimestamp(this.nowMs, 0));
-    return this.lastTs as Timestamp;
-  }
-
-  count(what: string): void {
-    this.counts.set(what, (this.counts.get(what) ?? 0) + 1);
-  }
-
-  /** Runs an action and applies its batch; a ghostly request may be delivered again later. */
-  run<Request, Result>(action: (snapshot: MvccSnapshot, request: Request) => ActionOutput<Result>, request: Request, ghostly = false): Result {
-    const output = action(this.store.snapshot(), request);
-    this.store.apply(output.batch);
-    if (ghostly && this.random.chance(0.1)) {
-      this.ghosts.push(() => {
-        this.count('ghost delivered');
-        // maxReadTs is the node's, read when the request is evaluated, never the sender's.
-        const delivered = 'maxReadTs' in (request as object) && (request as { maxReadTs?: Timestamp }).maxReadTs !== undefined ? { ...request, maxReadTs: this.maxReadTs } : request;
-        this.store.apply(action(this.store.snapshot(), delivered).batch);
-      });
-    }
-    return output.result;
-  }
-
-  read(readTs: Timestamp): void {
-    this.maxReadTs = maxTimestamp(this.maxReadTs, readTs);
-  }
-}
-
-type Outcome = 'resolved' | 'bypass' | 'wait';
-
-/**
- * What a coordinator does on meeting `met`: ask the primary, then resolve the lock (committed or rolled
- * back), read past it (minCommitTs pushed above a reader), or wait. Async-commit transactions are
- * resolved from their secondaries once the primary's TTL has run out.
- */
-function* handleLock(w: World, met: LockedKey, callerStartTs: Timestamp, bypass: Set<Timestamp> | undefined): Generator<void, Outcome> {
-  const lock = met.lock;
-  yield;
-  const status = w.run(checkTxnStatus, { primaryKey: lock.primary, lockTs: lock.startTs, callerStartTs, currentTs: w.tso(), rollbackIfNotExist: true });
-  switch (status.code) {
-    case 'COMMITTED':
-      yield* resolveKeys(w, [met.key], lock.startTs, status.commitTs);
-      return 'resolved';
-    case 'ROLLED_BACK':
-      if (status.action !== 'none') w.count(`rolled back: ${status.action}`);
-      yield* resolveKeys(w, [met.key], lock.startTs, TIMESTAMP_ZERO);
-      return 'resolved';
-    case 'TXN_NOT_FOUND':
-      throw new Error('TXN_NOT_FOUND although rollbackIfNotExist was set');
-    case 'LOCKED': {
-      const primaryLock = status.lock;
-      if (primaryLock.useAsyncCommit) {
-        if (!isLockExpired(primaryLock, w.tso())) return 'wait';
-        return yield* resolveAsyncCommit(w, lock.primary, primaryLock);
-      }
-      if (status.minCommitTsPushed && bypass !== undefined) {
-        w.count('read past a pushed lock');
-        bypass.add(lock.startTs);
-        return 'bypass';
-      }
-      return 'wait';
-    }
-  }
-}
-
-function* resolveKeys(w: World, keys: Uint8Array[], startTs: Timestamp, commitTs: Timestamp): Generator<void, void> {
-  yield;
-  const result = w.run(resolveLock, { txnStatus: new Map([[startTs, commitTs]]), keys });
-  if (result.code !== 'OK') throw new Error(`resolveLock failed: ${result.code}`);
-}
-
-function* resolveAsyncCommit(w: World, primaryKey: Uint8Array, primaryLock: Lock): Generator<void, Outcome> {
-  const secondaries = [...(primaryLock.secondaries ?? [])];
-  const all = [primaryKey, ...secondaries];
-  yield;
-  const checked = w.run(checkSecondaryLocks, { keys: secondaries, startTs: primaryLock.startTs });
-  if (checked.code === 'COMMITTED') {
-    yield* resolveKeys(w, all, primaryLock.startTs, checked.commitTs);
-  } else if (checked.code === 'ROLLED_BACK') {
-    w.count('async commit resolved: rolled back');
-    yield* resolveKeys(w, all, primaryLock.startTs, TIMESTAMP_ZERO);
-  } else if (checked.locks.some((locked) => !locked.lock.useAsyncCommit)) {
-    // A secondary fell back to two-phase commit: the primary decides, like any two-phase transaction.
-    w.count('async commit resolved: forced sync');
-    yield;
-    const status = w.run(checkTxnStatus, {
-      primaryKey,
-      lockTs: primaryLock.startTs,
-      callerStartTs: TIMESTAMP_ZERO,
-      currentTs: w.tso(),
-      rollbackIfNotExist: true,
-      forceSyncCommit: true,
-    });
-    if (status.code === 'COMMITTED') yield* resolveKeys(w, all, primaryLock.startTs, status.commitTs);
-    else if (status.code === 'ROLLED_BACK') yield* resolveKeys(w, all, primaryLock.startTs, TIMESTAMP_ZERO);
-    else return 'wait';
-  } else {
-    w.count('async commit resolved: committed from locks');
-    let commitTs = primaryLock.minCommitTs;
-    for (const locked of checked.locks) commitTs = maxTimestamp(commitTs, locked.lock.minCommitTs);
-    yield* resolveKeys(w, all, primaryLock.startTs, commitTs);
-  }
-  return 'resolved';
 }
 
 function* readKey(w: World, txn: Txn, key: string, bypass: Set<Timestamp>): Generator<void, void> {
@@ -441,14 +322,6 @@ function* runTxn(w: World, txn: Txn): Generator<void, void> {
       return;
     }
     yield* commitKeys(w, txn, [key], commitTs);
-  }
-}
-
-/** Runs a generator to its end, for the final sweep where nothing else interleaves. */
-function drive<T>(generator: Generator<void, T>): T {
-  for (;;) {
-    const step = generator.next();
-    if (step.done === true) return step.value;
   }
 }
 

@@ -159,6 +159,8 @@ t.test('async commit above maxCommitTs falls back to two-phase locks', async (t)
   t.match(result, { code: 'OK', minCommitTs: 0, fellBackToTwoPhase: true });
   t.equal(h.lock('p')!.useAsyncCommit, false);
   t.equal(h.lock('p')!.secondaries, undefined);
+  const repeat = h.prewrite([{ kind: 'put', key: bytes('p'), value: bytes('1') }], 'p', 10, { asyncCommit: { secondaries: [bytes('s')] }, maxReadTs: ts(20) });
+  t.match(repeat, { code: 'OK', minCommitTs: 0, fellBackToTwoPhase: true }, 'a repeat reports the fallback of the first delivery');
 });
 
 t.test('1PC writes commit records at the computed timestamp and leaves no lock', async (t) => {
