@@ -199,9 +199,9 @@ export class SafetyChecker {
     if (outcome.installed !== undefined) this.checkHash(host, outcome.installed.index, outcome.installed.hashHigh, outcome.installed.hashLow);
     const term = host.disk.initialState().hardState.term;
     for (const { entry, image } of outcome.applied) {
-      this.recordCommitted(entry, term);
       const first = this.appliedHash[entry.index] === undefined;
       this.checkHash(host, entry.index, image.hashHigh, image.hashLow);
+      this.recordCommitted(entry, term);
       if (first && entry.type === 'normal' && entry.data.byteLength > 0) this.writeIndexes.push(entry.index);
       if (entry.index > this.maxApplied) this.maxApplied = entry.index;
     }
