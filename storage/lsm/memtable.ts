@@ -1,8 +1,8 @@
 // The memtable: the newest writes, in memory, ordered by internal key, until they are flushed to a
 // table. Point records (puts and deletions) go into an ordered index of internal keys (a B+tree,
-// memtable-btree.ts, over an arena of entries, memtable-arena.ts);
-// range deletions go into a separate tombstone list, which readers combine with the other sources'
-// tombstones (range-tombstones.ts), so point lookups and iterators here ignore them.
+// memtable-btree.ts, over an arena of entries, memtable-arena.ts); range deletions go into a separate
+// tombstone list, which readers combine with the other sources' tombstones (range-tombstones.ts), so
+// point lookups and iterators here ignore them.
 //
 // Invariants: one writer at a time (the database serialises writes); an internal key is added at most
 // once; bytes are copied on add and never move or change afterwards, so the views that get() and
@@ -34,7 +34,7 @@ const DELETED: MemTableGetResult = Object.freeze({ kind: 'deleted' as const });
 const TOMBSTONE_OVERHEAD_BYTES = 64;
 
 export class MemTable {
-  private readonly list = new MemTableBTree();
+  private readonly tree = new MemTableBTree();
   private readonly tombstones: RangeTombstone[] = [];
   private tombstoneBytes = 0;
   private tombstoneSetCache: RangeTombstoneSet | undefined;
@@ -43,20 +43,20 @@ export class MemTable {
 
   /** Records whose bytes are held: point entries plus range tombstones. */
   get entryCount(): number {
-    return this.list.entryCount + this.tombstones.length;
+    return this.tree.entryCount + this.tombstones.length;
   }
 
   /**
    * Bytes of keys, values and index held, the measure the database flushes on. The memory reserved is
-   * somewhat larger (arena chunks and the node array grow in steps); see memoryReservedBytes.
+   * somewhat larger (arena chunks and the tree's arrays grow in steps); see memoryReservedBytes.
    */
   get approximateSizeBytes(): number {
-    return this.list.usedBytes + this.tombstoneBytes;
+    return this.tree.usedBytes + this.tombstoneBytes;
   }
 
   /** Bytes of memory allocated for this memtable's arrays. */
   get memoryReservedBytes(): number {
-    return this.list.reservedBytes + this.tombstoneBytes;
+    return this.tree.reservedBytes + this.tombstoneBytes;
   }
 
   /** The smallest sequence added, or -1 while empty. */
@@ -85,7 +85,7 @@ export class MemTable {
       this.tombstoneBytes += userKey.length + value.length + TOMBSTONE_OVERHEAD_BYTES;
       this.tombstoneSetCache = undefined;
     } else {
-      this.list.insert(userKey, sequence, type, type === ValueType.Deletion ? EMPTY : value);
+      this.tree.insert(userKey, sequence, type, type === ValueType.Deletion ? EMPTY : value);
     }
     if (this.smallest < 0 || sequence < this.smallest) this.smallest = sequence;
     if (sequence > this.largest) this.largest = sequence;
@@ -103,21 +103,21 @@ export class MemTable {
    * is a view into the memtable, valid as long as the memtable is.
    */
   get(userKey: Uint8Array, sequence: number): MemTableGetResult {
-    const list = this.list;
-    const entry = list.findGreaterOrEqual(userKey, trailerHighOf(sequence), trailerLowOf(sequence, VALUE_TYPE_FOR_SEEK));
-    if (entry < 0 || !list.arena.hasUserKey(entry, userKey)) return undefined;
-    if (list.arena.type(entry) === ValueType.Deletion) return DELETED;
-    return { kind: 'value', value: list.arena.value(entry) };
+    const tree = this.tree;
+    const entry = tree.findGreaterOrEqual(userKey, trailerHighOf(sequence), trailerLowOf(sequence, VALUE_TYPE_FOR_SEEK));
+    if (entry < 0 || !tree.arena.hasUserKey(entry, userKey)) return undefined;
+    if (tree.arena.type(entry) === ValueType.Deletion) return DELETED;
+    return { kind: 'value', value: tree.arena.value(entry) };
   }
 
   /** Throws when the index's structural invariants do not hold. Linear in the size: for tests. */
   checkInvariants(): void {
-    this.list.checkInvariants();
+    this.tree.checkInvariants();
   }
 
   /** An iterator over the point entries, by internal key; keys are internal keys. */
   iterator(): KeyValueIterator {
-    return new MemTableIterator(this.list);
+    return new MemTableIterator(this.tree);
   }
 
   /** The range tombstones added so far: a new array, holding the memtable's own (unchangeable) tombstones. */
