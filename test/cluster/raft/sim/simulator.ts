@@ -23,20 +23,14 @@
 
 import { ProposalDroppedError, StepRejectedError } from '../../../../cluster/raft/errors.js';
 import { MemoryLogStorage } from '../../../../cluster/raft/storage.js';
-import {
-  type ConfChange,
-  type ConfChangeSingle,
-  type ConfChangeTransition,
-  type ConfState,
-  type Message,
-  type NodeId,
-  nodeId,
-} from '../../../../cluster/raft/types.js';
+import { type ConfState, type Message, type NodeId, nodeId } from '../../../../cluster/raft/types.js';
 import { SeededRandom } from '../../../../storage/env/random.js';
 import { SafetyChecker } from './checker.js';
 import * as format from './format.js';
-import { type HostConfig, RaftHost, type ReadyOutcome } from './host.js';
-import { type NetworkFaults, NO_FAULTS, SimNetwork } from './network.js';
+import { RaftHost, type ReadyOutcome } from './host.js';
+import { describeKnobs, drawKnobs, type Knobs } from './knobs.js';
+import { isMember, members, pickConfChange } from './membership.js';
+import { NO_FAULTS, SimNetwork } from './network.js';
 import { Trace } from './trace.js';
 
 export interface SimulationOptions {
@@ -81,78 +75,8 @@ export class SimulationFailure extends Error {
 }
 
 const encoder = new TextEncoder();
-const MAX_MEMBERS = 7;
-const MIN_VOTERS = 2;
 /** Micro-steps per tick per node before the rest waits for the next tick (bounds message storms). */
 const MICRO_STEPS_PER_NODE = 60;
-
-/** Per-seed knobs, drawn from the seed so that seeds cover many combinations. */
-interface Knobs {
-  readonly config: HostConfig;
-  readonly faults: NetworkFaults;
-  readonly crashRate: number;
-  readonly partitionRate: number;
-  readonly confChangeRate: number;
-  readonly transferRate: number;
-  readonly compactRate: number;
-  readonly proposeRate: number;
-  readonly readRate: number;
-  /** Probability that a Ready is completed in a later micro-step than the one that took it. */
-  readonly asyncReadyRate: number;
-}
-
-function drawKnobs(random: SeededRandom): Knobs {
-  const checkQuorum = random.chance(0.8);
-  const config: HostConfig = {
-    electionTick: 10,
-    heartbeatTick: random.intBetween(1, 3),
-    preVote: random.chance(0.8),
-    checkQuorum,
-    readOnlyOption: checkQuorum && random.chance(0.25) ? 'lease-based' : 'safe',
-    maxSizePerMsgBytes: random.chance(0.5) ? 1024 * 1024 : random.intBetween(16, 64),
-    maxInflightMsgs: random.chance(0.5) ? 256 : random.intBetween(1, 4),
-    maxUncommittedEntriesSizeBytes: random.chance(0.3) ? random.intBetween(8, 64) : 64 * 1024 * 1024,
-  };
-  const faults: NetworkFaults = {
-    lossRate: random.pick([0, 0.01, 0.05, 0.15]),
-    duplicateRate: random.pick([0, 0.02, 0.05]),
-    delayRate: random.pick([0, 0.1, 0.3]),
-    delayTicksMax: random.intBetween(1, 3),
-    reorderRate: random.pick([0, 0.2, 0.5]),
-  };
-  return {
-    config,
-    faults,
-    crashRate: random.pick([0, 0.01, 0.03]),
-    partitionRate: random.pick([0, 0.01, 0.03]),
-    confChangeRate: random.pick([0, 0.03, 0.08]),
-    transferRate: random.pick([0, 0.01, 0.03]),
-    compactRate: random.pick([0, 0.03, 0.1]),
-    proposeRate: random.pick([0.3, 0.8]),
-    readRate: random.pick([0.1, 0.3]),
-    asyncReadyRate: random.pick([0, 0.3, 0.7]),
-  };
-}
-
-function describeKnobs(nodes: number, knobs: Knobs): string {
-  const c = knobs.config;
-  const f = knobs.faults;
-  return (
-    `${nodes} nodes, heartbeat=${c.heartbeatTick} preVote=${c.preVote} checkQuorum=${c.checkQuorum} read=${c.readOnlyOption} ` +
-    `msgBytes=${c.maxSizePerMsgBytes} inflight=${c.maxInflightMsgs} uncommitted=${c.maxUncommittedEntriesSizeBytes}; ` +
-    `loss=${f.lossRate} dup=${f.duplicateRate} delay=${f.delayRate}x${f.delayTicksMax} reorder=${f.reorderRate}; ` +
-    `crash=${knobs.crashRate} partition=${knobs.partitionRate} conf=${knobs.confChangeRate} transfer=${knobs.transferRate} ` +
-    `compact=${knobs.compactRate} async=${knobs.asyncReadyRate}`
-  );
-}
-
-function isMember(config: ConfState, id: NodeId): boolean {
-  return config.voters.includes(id) || config.votersOutgoing.includes(id) || config.learners.includes(id) || config.learnersNext.includes(id);
-}
-
-function members(config: ConfState): NodeId[] {
-  return [...new Set([...config.voters, ...config.votersOutgoing, ...config.learners, ...config.learnersNext])].sort((a, b) => a - b);
-}
 
 class Simulation {
   private readonly seed: number;
@@ -415,9 +339,13 @@ class Simulation {
     const candidates = this.upMembers();
     if (candidates.length === 0) return;
     if (this.random.chance(this.knobs.proposeRate)) {
+      // Sometimes a burst on one node, which Raft batches into one append per follower.
       const host = this.random.pick(candidates);
-      const data = `v${++this.proposalSeq}`;
-      this.request(host, `propose ${data}`, () => host.node.propose(encoder.encode(data)));
+      const count = this.random.chance(0.2) ? this.random.intBetween(2, 6) : 1;
+      for (let i = 0; i < count; i++) {
+        const data = `v${++this.proposalSeq}`;
+        this.request(host, `propose ${data}`, () => host.node.propose(encoder.encode(data)));
+      }
     }
     if (this.random.chance(this.knobs.readRate)) {
       const host = this.random.pick(candidates);
@@ -499,52 +427,14 @@ class Simulation {
     const proposer = this.random.pick(proposers);
     // The operator's view is the latest committed configuration, so a removed node is never named
     // again (ids are never reused).
-    const change = this.pickConfChange(this.latestConfig);
-    if (change === undefined) return;
-    this.confChanges++;
-    this.request(proposer, `propose-conf-change ${format.confChange(change)}`, () => proposer.node.proposeConfChange(change));
-  }
-
-  /** A change that makes sense for `config` (the leader may still refuse it, which is fine). */
-  private pickConfChange(config: ConfState): ConfChange | undefined {
-    const r = this.random;
-    // In a joint configuration the only valid change is leaving it (the application's job when the
-    // transition is explicit; harmless otherwise, as the leader refuses a second leave).
-    if (config.votersOutgoing.length > 0) return { transition: 'auto', changes: [] };
-    const voters = config.voters;
-    const learners = config.learners;
-    const memberCount = voters.length + learners.length;
-    const newNode = (): NodeId => {
+    const change = pickConfChange(this.latestConfig, this.random, () => {
       const id = nodeId(this.nextNodeId++);
       this.addHost(id);
       return id;
-    };
-    const options: (() => ConfChange | undefined)[] = [];
-    const simple = (single: ConfChangeSingle): ConfChange => ({ transition: 'auto', changes: [single] });
-    if (memberCount < MAX_MEMBERS) options.push(() => simple({ type: 'addLearnerNode', nodeId: newNode() }));
-    if (memberCount < MAX_MEMBERS && r.chance(0.3)) options.push(() => simple({ type: 'addNode', nodeId: newNode() }));
-    if (learners.length > 0) options.push(() => simple({ type: 'addNode', nodeId: r.pick(learners) }));
-    if (learners.length > 0) options.push(() => simple({ type: 'removeNode', nodeId: r.pick(learners) }));
-    if (voters.length > MIN_VOTERS) options.push(() => simple({ type: 'removeNode', nodeId: r.pick(voters) }));
-    if (voters.length >= MIN_VOTERS) {
-      // Joint consensus: replace a voter (by a learner, or a new node), or demote one to learner.
-      options.push(() => {
-        const transition: ConfChangeTransition = r.pick(['auto', 'jointImplicit', 'jointExplicit']);
-        const out = r.pick(voters);
-        const incoming = learners.length > 0 && r.chance(0.5) ? r.pick(learners) : memberCount < MAX_MEMBERS ? newNode() : undefined;
-        if (incoming === undefined) return undefined;
-        const demote = r.chance(0.3);
-        return {
-          transition,
-          changes: [
-            { type: 'addNode', nodeId: incoming },
-            demote ? { type: 'addLearnerNode', nodeId: out } : { type: 'removeNode', nodeId: out },
-          ],
-        };
-      });
-    }
-    if (options.length === 0) return undefined;
-    return r.pick(options)();
+    });
+    if (change === undefined) return;
+    this.confChanges++;
+    this.request(proposer, `propose-conf-change ${format.confChange(change)}`, () => proposer.node.proposeConfChange(change));
   }
 
   private transferLeadership(): void {
@@ -632,5 +522,5 @@ class Simulation {
 /** Runs one seed. Throws SimulationFailure on any violated property. */
 export function runSimulation(seed: number, options: SimulationOptions = {}): SimulationResult {
   const simulation = new Simulation(seed, options.traceSink);
-  return simulation.run(options.chaosTicks ?? 150, options.livenessTicksMax ?? 200);
+  return simulation.run(options.chaosTicks ?? 200, options.livenessTicksMax ?? 200);
 }
