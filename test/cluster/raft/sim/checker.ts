@@ -99,6 +99,9 @@ export class SafetyChecker {
       return;
     }
     const term = status.hardState.term;
+    // A leader's commit index counts before it is persisted anywhere (it may crash right after and
+    // take the news with it), and a leader's disk holds its log up to it: record those entries now.
+    this.recordCommittedFromDisk(host, Math.min(status.hardState.commit, host.disk.lastIndex()), term);
     const known = this.leaderOfTerm.get(term);
     if (known === undefined) {
       this.leaderOfTerm.set(term, host.id);
@@ -166,12 +169,17 @@ export class SafetyChecker {
       }
     }
     const hardState = disk.initialState().hardState;
+    this.recordCommittedFromDisk(host, hardState.commit, hardState.term);
+  }
+
+  /** Records the entries of `host`'s disk up to `commit` as committed, by term `commitTerm` at most. */
+  private recordCommittedFromDisk(host: RaftHost, commit: number, commitTerm: number): void {
+    const disk = host.disk;
     const from = Math.max(this.recordedCommit.get(host.id) ?? 0, disk.firstIndex() - 1);
-    if (hardState.commit > from) {
-      const entries = disk.entries(from + 1, hardState.commit + 1, Number.MAX_SAFE_INTEGER);
-      for (const entry of entries) this.recordCommitted(entry, hardState.term);
-      this.recordedCommit.set(host.id, hardState.commit);
-    }
+    if (commit <= from) return;
+    const entries = disk.entries(from + 1, commit + 1, Number.MAX_SAFE_INTEGER);
+    for (const entry of entries) this.recordCommitted(entry, commitTerm);
+    this.recordedCommit.set(host.id, commit);
   }
 
   private recordCommitted(entry: Entry, commitTerm: number): void {
