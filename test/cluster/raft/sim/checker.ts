@@ -99,9 +99,6 @@ export class SafetyChecker {
       return;
     }
     const term = status.hardState.term;
-    // A leader's commit index counts before it is persisted anywhere (it may crash right after and
-    // take the news with it), and a leader's disk holds its log up to it: record those entries now.
-    this.recordCommittedFromDisk(host, Math.min(status.hardState.commit, host.disk.lastIndex()), term);
     const known = this.leaderOfTerm.get(term);
     if (known === undefined) {
       this.leaderOfTerm.set(term, host.id);
@@ -109,13 +106,17 @@ export class SafetyChecker {
     } else if (known !== host.id) {
       throw new SafetyViolation('election safety', `nodes ${known} and ${host.id} both lead term ${term}`);
     }
-    if (this.currentLeaders.get(host.id) === term) return;
-    this.currentLeaders.set(host.id, term);
-    // A new leader: it must hold every entry committed in an earlier term.
-    for (let index = 1; index < this.committed.length; index++) {
-      const record = this.committed[index];
-      if (record !== undefined) this.checkLeaderHolds(host, term, index, record);
+    if (this.currentLeaders.get(host.id) !== term) {
+      this.currentLeaders.set(host.id, term);
+      // A new leader: it must hold every entry committed in an earlier term.
+      for (let index = 1; index < this.committed.length; index++) {
+        const record = this.committed[index];
+        if (record !== undefined) this.checkLeaderHolds(host, term, index, record);
+      }
     }
+    // A leader's commit index counts before it is persisted anywhere (it may crash right after and
+    // take the news with it), and a leader's disk holds its log up to it: record those entries now.
+    this.recordCommittedFromDisk(host, Math.min(status.hardState.commit, host.disk.lastIndex()), term);
   }
 
   onCrash(host: RaftHost): void {
