@@ -205,9 +205,26 @@ class CrashRun {
     if (this.unexpected.length > 0) this.fail(this.unexpected.join('\n'));
   }
 
-  /** Checks a few reads against the model; only called when every issued write has resolved. */
+  /**
+   * Checks reads against the model — at times the whole database (a scan and a read of every key),
+   * else a few keys; only called when every issued write has resolved.
+   */
   private checkReads(): void {
     const db = this.db!;
+    if (this.random.chance(0.25)) {
+      let whole: KeyValueState;
+      try {
+        whole = readWholeDatabase(db, KEY_SPACE);
+      } catch (error) {
+        this.fail(`live read of the whole database: ${(error as Error).message}`);
+      }
+      for (const key of KEY_SPACE) {
+        if (whole.get(key) !== this.live.get(key)) {
+          this.fail(`live read of the whole database: ${key} is ${whole.get(key)?.slice(0, 40)}, expected ${this.live.get(key)?.slice(0, 40)}`);
+        }
+      }
+      return;
+    }
     for (let index = 0; index < 8; index++) {
       const key = this.random.chance(0.8) ? this.randomDataKey() : markerKey(this.random.int(MARKER_SLOTS), 'a');
       const got = db.get(toBytes(key));
