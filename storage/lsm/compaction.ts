@@ -38,12 +38,13 @@ import {
 } from './internal-key.js';
 import type { KeyValueIterator } from './iterator.js';
 import { joinPath, tableFileName } from './filenames.js';
-import { LevelIterator } from './level-iterator.js';
+import { LevelIterator, type PinnedTable, type TableSource } from './level-iterator.js';
 import { MergingIterator } from './merging-iterator.js';
 import { BLOCK_RESTART_INTERVAL, SLICE_ENTRY_LIMIT, type ResolvedLsmOptions } from './options.js';
 import { RangeTombstoneSet, type RangeTombstone } from './range-tombstones.js';
 import { TableBuilder } from './table-builder.js';
 import type { TableCache, TableHandle } from './table-cache.js';
+import { TableReader } from './table-reader.js';
 import { TimeSlicer } from './time-slice.js';
 import type { FileMetaData, VersionEdit } from './version-edit.js';
 
@@ -59,6 +60,11 @@ export interface CompactionContext {
   newFileNumber(): number;
   /** Throws (StorageError 'CLOSED') when the work must stop because the database is closing. */
   checkContinue(): void;
+  /**
+   * For a compaction: a promise while more urgent work (a memtable flush, which writers may be waiting
+   * for) is running, awaited between slices so that the flush gets the time. Undefined otherwise.
+   */
+  readonly waitForPriorityWork?: () => Promise<void> | undefined;
 }
 
 /** Answers about the levels below a compaction's output; absent for a flush. */
@@ -130,8 +136,10 @@ class OutputWriter {
   }
 
   /** Ends the open output at `upper` (exclusive user key; undefined: unbounded). */
-  async finish(upper: Uint8Array | undefined): Promise<void> {
+  async finish(upperView: Uint8Array | undefined): Promise<void> {
     if (this.current === undefined) this.open();
+    // A copy: the caller's key buffer is reused, and the bound lives on as the next output's lower one.
+    const upper = upperView?.slice();
     const { number, file, builder, lower } = this.current!;
     let tombstoneCount = 0;
     let tombstoneSmallest: Uint8Array | undefined;
@@ -229,12 +237,19 @@ export async function mergeToTables(context: CompactionContext, spec: MergeSpec)
   let entriesDropped = 0;
   try {
     const input = spec.input;
+    // The current user key, copied into a reused buffer (input keys are views that move on next()).
+    let userKeyBuffer = new Uint8Array(64);
     let currentUserKey: Uint8Array | undefined;
     let lastStripe = -1;
     let addedCurrentUserKey = false;
     for (input.seekToFirst(); input.valid(); input.next()) {
       if (slicer.tick()) {
         await slicer.pause();
+        const priority = context.waitForPriorityWork?.();
+        if (priority !== undefined) {
+          await priority;
+          slicer.restart();
+        }
         context.checkContinue();
       }
       entriesRead++;
@@ -247,7 +262,9 @@ export async function mergeToTables(context: CompactionContext, spec: MergeSpec)
         if (currentUserKey !== undefined && compareBytes(key, userKeyLength, currentUserKey, currentUserKey.length) < 0) {
           throw new Error('mergeToTables: input keys out of order');
         }
-        currentUserKey = key.slice(0, userKeyLength);
+        if (userKeyBuffer.length < userKeyLength) userKeyBuffer = new Uint8Array(Math.max(userKeyLength, userKeyBuffer.length * 2));
+        userKeyBuffer.set(key.subarray(0, userKeyLength));
+        currentUserKey = userKeyBuffer.subarray(0, userKeyLength);
         lastStripe = -1;
         addedCurrentUserKey = false;
       }
@@ -282,6 +299,28 @@ export async function mergeToTables(context: CompactionContext, spec: MergeSpec)
     throw error;
   }
   return { outputs: writer.outputs, bytesWritten: writer.bytesWritten, entriesRead, entriesDropped };
+}
+
+/**
+ * Compaction's inputs are read once, in order, so they bypass the block cache (LevelDB's
+ * fill_cache = false): caching them would evict the blocks readers use and keep soon-deleted blocks
+ * alive. Each input gets its own reader, closed when the compaction moves past it.
+ */
+class UncachedTables implements TableSource {
+  constructor(private readonly context: CompactionContext) {}
+
+  acquire(fileNumber: number): PinnedTable {
+    const { fs, dir, filterPolicy } = this.context;
+    const file = fs.openRandomAccess(joinPath(dir, tableFileName(fileNumber)));
+    let reader: TableReader;
+    try {
+      reader = TableReader.open(file, { comparator: internalKeyComparator, fileNumber, filterPolicy, filterKeyOf, verifyChecksums: true });
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    return { reader, release: () => reader.close() };
+  }
 }
 
 export interface CompactionResult {
@@ -319,12 +358,13 @@ export async function runCompaction(
       handles.push(handle);
       tombstones.push(...handle.rangeTombstones());
     }
+    const tables = new UncachedTables(context);
     if (compaction.level === 0) {
-      for (const file of compaction.inputs[0]) children.push(new LevelIterator([file], context.tableCache));
+      for (const file of compaction.inputs[0]) children.push(new LevelIterator([file], tables));
     } else {
-      children.push(new LevelIterator(compaction.inputs[0], context.tableCache));
+      children.push(new LevelIterator(compaction.inputs[0], tables));
     }
-    if (compaction.inputs[1].length > 0) children.push(new LevelIterator(compaction.inputs[1], context.tableCache));
+    if (compaction.inputs[1].length > 0) children.push(new LevelIterator(compaction.inputs[1], tables));
     merged = new MergingIterator(internalKeyComparator, children);
     const result = await mergeToTables(context, {
       input: merged,

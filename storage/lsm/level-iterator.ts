@@ -1,28 +1,39 @@
 // An iterator over the point entries of a run of table files that do not overlap and are sorted by key
-// (a level >= 1, or a single level-0 file), opening one table at a time through the table cache
-// (LevelDB's two-level iterator over a level's file list). Files with no point entries (only range
-// tombstones) are passed over.
+// (a level >= 1, or a single level-0 file), opening one table at a time through a TableSource — the
+// table cache for reads, uncached readers for compaction (LevelDB's two-level iterator over a level's
+// file list). Files with no point entries (only range tombstones) are passed over.
 //
 // Invariants: at most one table is pinned at a time, the one under the cursor; moving off a file
 // releases it; `close()` releases whatever is pinned and is idempotent. Keys are internal keys.
 
 import { internalKeyComparator } from './internal-key.js';
 import type { KeyValueIterator } from './iterator.js';
-import type { TableCache, TableHandle } from './table-cache.js';
+import type { TableReader } from './table-reader.js';
 import type { FileMetaData } from './version-edit.js';
+
+/** An open table pinned until `release()`. */
+export interface PinnedTable {
+  readonly reader: TableReader;
+  release(): void;
+}
+
+/** Where a level iterator gets its tables: the table cache, or compaction's uncached readers. */
+export interface TableSource {
+  acquire(fileNumber: number): PinnedTable;
+}
 
 export class LevelIterator implements KeyValueIterator {
   private readonly files: readonly FileMetaData[];
-  private readonly tableCache: TableCache;
+  private readonly tables: TableSource;
   /** Index of the file under the cursor; -1 or files.length when there is none. */
   private index = -1;
-  private handle: TableHandle | undefined;
+  private handle: PinnedTable | undefined;
   private inner: KeyValueIterator | undefined;
   private closed = false;
 
-  constructor(files: readonly FileMetaData[], tableCache: TableCache) {
+  constructor(files: readonly FileMetaData[], tables: TableSource) {
     this.files = files;
-    this.tableCache = tableCache;
+    this.tables = tables;
   }
 
   valid(): boolean {
@@ -135,7 +146,7 @@ export class LevelIterator implements KeyValueIterator {
       this.inner = emptyIterator;
       return;
     }
-    const handle = this.tableCache.acquire(file.number);
+    const handle = this.tables.acquire(file.number);
     try {
       this.inner = handle.reader.iterator();
     } catch (error) {

@@ -168,6 +168,8 @@ export class LsmDb {
   private readonly state: OpenedState;
   private readonly snapshots = new SnapshotList();
   private readonly context: CompactionContext;
+  /** As `context`, plus: a compaction pauses while a flush runs (writers may be waiting for it). */
+  private readonly compactionContext: CompactionContext;
   private readonly tableLookup: TableLookup;
   private mem = new MemTable();
   private frozen: FrozenMemTable[] = [];
@@ -228,6 +230,10 @@ export class LsmDb {
         if (this.stopBackground) throw new StorageError('CLOSED', 'background work stopped: the database is closing');
         if (this.backgroundError !== undefined) throw this.backgroundError;
       },
+    };
+    this.compactionContext = {
+      ...this.context,
+      waitForPriorityWork: () => (this.flushRunning ? this.flushesIdle() : undefined),
     };
   }
 
@@ -646,7 +652,7 @@ export class LsmDb {
           break;
         }
         try {
-          const result = await runCompaction(this.context, compaction, this.snapshots.sequences());
+          const result = await runCompaction(this.compactionContext, compaction, this.snapshots.sequences());
           this.context.checkContinue();
           if (result.outputs.length > 0) await this.options.fs.syncDir(this.options.dir);
           versions.lastSequence = Math.max(versions.lastSequence, this.lastSequence);
@@ -714,6 +720,15 @@ export class LsmDb {
       error instanceof Error ? error : new StorageError('EIO', `background work failed: ${String(error)}`, { cause: error });
     this.failQueue(this.backgroundError);
     this.notifyBackgroundChange();
+  }
+
+  /** Resolves once no flush is running (or the database failed or is closing). */
+  private async flushesIdle(): Promise<void> {
+    // Each round waits for a background event; the flush task ends when the frozen queue is empty.
+    for (let round = 0; this.flushRunning && round < MAX_STALL_ROUNDS; round++) {
+      if (this.backgroundError !== undefined || this.stopBackground) return;
+      await this.backgroundChange();
+    }
   }
 
   /** Resolves at the next completed flush or compaction, failure, or close. */

@@ -262,6 +262,7 @@ export class VersionSet implements VersionOwner {
   private manifestNumberValue = 0;
   /** Serializes logAndApply: each change is built on the version the previous one installed. */
   private applyChain: Promise<void> = Promise.resolve();
+  private closed = false;
 
   nextFileNumber = 2;
   /** The last sequence number handed out; the DB keeps it current before each logAndApply. */
@@ -434,7 +435,8 @@ export class VersionSet implements VersionOwner {
 
   /** Deletes candidate tables no live version lists any more. */
   deleteObsoleteTables(): void {
-    if (this.obsoleteTableCandidates.size === 0) return;
+    // Once closed, another instance may own the directory: an iterator released late deletes nothing.
+    if (this.closed || this.obsoleteTableCandidates.size === 0) return;
     const live = this.liveTableNumbers();
     for (const number of [...this.obsoleteTableCandidates]) {
       if (live.has(number)) continue;
@@ -477,8 +479,9 @@ export class VersionSet implements VersionOwner {
     }
   }
 
-  /** Closes the MANIFEST. The set is unusable afterwards. */
+  /** Closes the MANIFEST and stops deleting files. The set is unusable afterwards. */
   close(): void {
+    this.closed = true;
     this.manifest?.close();
     this.manifest = undefined;
   }

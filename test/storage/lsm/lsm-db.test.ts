@@ -280,6 +280,9 @@ t.test('background flushes and compactions yield the event loop while they work'
   const db = await LsmDb.open({ fs, dir: '/db', memtableSizeBytes: 1 << 20, targetFileSizeBytes: 256 * 1024, levelBaseSizeBytes: 1 << 20 });
   let ticks = 0;
   let running = true;
+  t.teardown(() => {
+    running = false;
+  });
   const ticker = (): void => {
     ticks++;
     if (running) setTimeout(ticker, 0);
