@@ -98,10 +98,22 @@ export interface LsmStats {
 interface QueuedWrite {
   readonly kind: 'write';
   readonly batch: WriteBatch;
-  readonly sync: boolean;
+  /** True when any write in it asked for durability (a shared item collects several). */
+  sync: boolean;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
+
+/**
+ * Single-record writes (put, delete, deleteRange) issued in the same turn share one queued batch and
+ * one promise, instead of a WriteBatch, a buffer and a promise each: they would join one group anyway.
+ */
+interface SharedWrite extends QueuedWrite {
+  readonly promise: Promise<void>;
+}
+
+/** A shared batch stops taking writes at this size, so one item never outgrows a write group. */
+const SHARED_BATCH_BYTES_MAX = 256 * 1024;
 
 /** A request the leader handles between groups: freeze the memtable now, or just mark a point. */
 interface QueuedControl {
@@ -179,6 +191,8 @@ export class LsmDb {
   private walPrerequisite: Promise<void> | undefined;
   private lastSequence: number;
   private readonly queue = new Fifo<QueueItem>();
+  /** The shared batch single writes are appended to; the last item of the queue while set. */
+  private openShared: SharedWrite | undefined;
   private leaderActive = false;
   private readonly groupBatch = new WriteBatch();
   private turnProbePending = false;
@@ -260,39 +274,60 @@ export class LsmDb {
     if (batch.count === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ kind: 'write', batch, sync: options?.sync === true, resolve, reject });
+      // Later single writes must come after this batch, so they start a new shared batch.
+      this.openShared = undefined;
       this.scheduleLeader();
     });
   }
 
   put(key: Uint8Array, value: Uint8Array, options?: WriteOptions): Promise<void> {
-    let batch: WriteBatch;
-    try {
-      batch = new WriteBatch().put(key, value);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.write(batch, options);
+    return this.writeOne(options, (batch) => batch.put(key, value));
   }
 
   delete(key: Uint8Array, options?: WriteOptions): Promise<void> {
-    let batch: WriteBatch;
-    try {
-      batch = new WriteBatch().delete(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.write(batch, options);
+    return this.writeOne(options, (batch) => batch.delete(key));
   }
 
   /** Deletes every key in [startKey, endKey). */
   deleteRange(startKey: Uint8Array, endKey: Uint8Array, options?: WriteOptions): Promise<void> {
-    let batch: WriteBatch;
-    try {
-      batch = new WriteBatch().deleteRange(startKey, endKey);
-    } catch (error) {
-      return Promise.reject(error);
+    return this.writeOne(options, (batch) => batch.deleteRange(startKey, endKey));
+  }
+
+  /**
+   * Appends one record to the open shared batch (see SharedWrite), starting one if there is none.
+   * The record is copied now, so the caller may reuse its buffers; an invalid one rejects this call
+   * alone (WriteBatch leaves itself unchanged when it refuses a record).
+   */
+  private writeOne(options: WriteOptions | undefined, add: (batch: WriteBatch) => void): Promise<void> {
+    if (this.backgroundError !== undefined) return Promise.reject(this.backgroundError);
+    if (this.lifecycle !== 'open') return Promise.reject(new StorageError('CLOSED', 'write: the database is closed'));
+    let shared = this.openShared;
+    if (shared === undefined || shared.batch.byteSize >= SHARED_BATCH_BYTES_MAX) {
+      const batch = new WriteBatch();
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((resolvePromise, rejectPromise) => {
+        resolve = resolvePromise;
+        reject = rejectPromise;
+      });
+      try {
+        add(batch);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      shared = { kind: 'write', batch, sync: false, resolve, reject, promise };
+      this.openShared = shared;
+      this.queue.push(shared);
+    } else {
+      try {
+        add(shared.batch);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
-    return this.write(batch, options);
+    if (options?.sync === true) shared.sync = true;
+    this.scheduleLeader();
+    return shared.promise;
   }
 
   private scheduleLeader(): void {
@@ -352,6 +387,8 @@ export class LsmDb {
     for (let next = this.queue.peek(); next !== undefined && next.kind === 'write'; next = this.queue.peek()) {
       if (group.length > 0 && groupBytes + next.batch.byteSize > MAX_WRITE_GROUP_BYTES) break;
       this.queue.shift();
+      // Taken into a group: no more records may join it.
+      if (next === this.openShared) this.openShared = undefined;
       group.push(next);
       groupBytes += next.batch.byteSize;
       count += next.batch.count;
@@ -402,6 +439,7 @@ export class LsmDb {
   }
 
   private failQueue(error: unknown): void {
+    this.openShared = undefined;
     for (const item of this.queue.drain()) item.reject(error);
   }
 
@@ -557,6 +595,7 @@ export class LsmDb {
     if (this.lifecycle !== 'open') throw new StorageError('CLOSED', 'flush: the database is closed');
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ kind: 'freeze', resolve, reject });
+      this.openShared = undefined;
       this.scheduleLeader();
     });
     const target = this.frozen.length === 0 ? 0 : this.frozen[this.frozen.length - 1]!.logNumber;
@@ -795,6 +834,7 @@ export class LsmDb {
     if (this.queue.length > 0 || this.leaderActive) {
       await new Promise<void>((resolve) => {
         this.queue.push({ kind: 'barrier', resolve, reject: () => resolve() });
+        this.openShared = undefined;
         this.scheduleLeader();
       });
     }
