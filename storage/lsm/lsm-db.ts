@@ -10,7 +10,8 @@
 // and the open tables. Background work never holds the event loop for long (compactionSliceMs slices).
 // A background failure (EIO, ENOSPC, corruption) puts the database into a failed state: reads go on,
 // every queued and later write rejects with that error (LevelDB's bg_error). After close() every call
-// fails with CLOSED; iterators still open keep working on the files they pinned.
+// fails with CLOSED. Close iterators before the database: one left open keeps the tables it has open,
+// but throws CLOSED when it needs another; it never returns wrong data, and closing it is always safe.
 //
 // Invariants: the facade holds no state of its own beyond its lifecycle; the visible sequence is below
 // MAX_SEQUENCE; a snapshot's sequence is at most the visible sequence.

@@ -74,6 +74,57 @@ t.test('reads see writes, deletes and range deletions, and all survive reopen', 
   await db.close();
 });
 
+t.test('obsolete WALs and tables are deleted as flushes and compactions retire them', async (t) => {
+  const fs = new MemoryFileSystem();
+  const db = await LsmDb.open(small(fs));
+  const value = new Uint8Array(100).fill(1);
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 300; i++) await db.put(key(round * 300 + i), value);
+    await db.flush();
+  }
+  await db.compactRange();
+  const names = fs.list('/db');
+  const logs = names.filter((name) => name.endsWith('.log'));
+  t.equal(logs.length, 1, `only the live WAL remains (${logs.join(', ')})`);
+  const tables = names.filter((name) => name.endsWith('.sst')).length;
+  const live = db.stats().levels.reduce((sum, level) => sum + level.files, 0);
+  t.equal(tables, live, `every table on disk is live (${tables} files, ${live} live)`);
+  t.same(names.filter((name) => name.startsWith('MANIFEST-')).length, 1);
+  await db.close();
+});
+
+t.test('an iterator left open across close returns its snapshot or CLOSED, and deletes nothing', async (t) => {
+  const fs = new MemoryFileSystem();
+  const db = await LsmDb.open(small(fs));
+  for (let i = 0; i < 500; i++) await db.put(key(i), bytes(`v${i}`));
+  await db.flush();
+  const iterator = db.iterator();
+  iterator.seekToFirst();
+  t.equal(text(iterator.value()), 'v0');
+  await db.compactRange();
+  await db.close();
+  const reopened = await LsmDb.open(small(fs));
+  await reopened.put(key(1000), bytes('new'));
+  await reopened.compactRange();
+  // Tables it already opened stay readable; one it opens now is refused, never read wrongly.
+  let count = 0;
+  try {
+    for (; iterator.valid(); iterator.next()) {
+      if (text(iterator.value()) !== `v${count}`) t.fail(`entry ${count} is wrong`);
+      count++;
+    }
+    t.equal(count, 500, 'the old iterator saw its whole snapshot');
+  } catch (error) {
+    t.equal((error as StorageError).code, 'CLOSED', `stopped with CLOSED after ${count} entries`);
+  }
+  const before = fs.list('/db');
+  iterator.close();
+  t.same(fs.list('/db'), before, 'closing it after the database closed deleted no file');
+  t.equal(text(reopened.get(key(1000))), 'new');
+  t.equal(text(reopened.get(key(7))), 'v7');
+  await reopened.close();
+});
+
 t.test('a second open of the directory fails with LOCKED until the first closes', async (t) => {
   const fs = new MemoryFileSystem();
   const db = await LsmDb.open(small(fs));
