@@ -39,7 +39,7 @@ export class MvccWorld {
   run<Request, Result>(action: (snapshot: MvccSnapshot, request: Request) => ActionOutput<Result>, request: Request, ghostly = false): Result {
     const output = action(this.store.snapshot(), request);
     this.store.apply(output.batch);
-    if (ghostly && this.random.chance(0.1)) {
+    if (ghostly && this.random.chance(0.2)) {
       this.ghosts.push(() => {
         this.count('ghost delivered');
         // maxReadTs is the node's, read when the request is evaluated, never the sender's.

@@ -49,10 +49,14 @@ function buildHistory(random: SeededRandom): { store: MemoryMvccStore; histories
     const history: KeyHistory = { key, versions: [] };
     const versionCount = random.chance(0.2) ? 0 : random.int(random.chance(0.3) ? 30 : 5);
     const commitTimes = new Set<number>();
-    while (commitTimes.size < versionCount) commitTimes.add(2 + random.int(200));
+    while (commitTimes.size < versionCount) commitTimes.add(10 * (1 + random.int(200)));
     for (const commitTs of [...commitTimes].sort((a, b) => b - a)) {
       const kind = random.pick<WriteKind>(['put', 'put', 'put', 'delete', 'lock', 'rollback']);
-      const startTs = kind === 'rollback' ? commitTs : commitTs - 1 - random.int(Math.min(commitTs - 1, 5));
+      // Start timestamps are unique per key, as they are per transaction: a long value's data-family
+      // slot is the key at its start timestamp.
+      // Commit timestamps are multiples of 10, so start timestamps drawn from the nine below each are
+      // unique per key, as they are per transaction (a long value's data slot is key + startTs).
+      const startTs = kind === 'rollback' ? commitTs : commitTs - 1 - random.int(9);
       const version: Version = { commitTs, kind, startTs };
       if (kind === 'put') {
         const value = random.fill(new Uint8Array(random.chance(0.3) ? 256 + random.int(300) : random.int(20)));
@@ -74,9 +78,9 @@ function buildHistory(random: SeededRandom): { store: MemoryMvccStore; histories
       history.lock = {
         kind,
         primary: key,
-        startTs: asTimestamp(1 + random.int(220)),
+        startTs: asTimestamp(1 + random.int(2200)),
         ttlMs: 100,
-        minCommitTs: random.chance(0.3) ? asTimestamp(1 + random.int(220)) : TIMESTAMP_ZERO,
+        minCommitTs: random.chance(0.3) ? asTimestamp(1 + random.int(2200)) : TIMESTAMP_ZERO,
         useAsyncCommit: false,
         txnSize: 1,
         shortValue: kind === 'put' ? Uint8Array.of(1) : undefined,
@@ -101,7 +105,7 @@ t.test('get and scan agree with the model on random histories', async (t) => {
     const { store, histories } = buildHistory(random);
     const snapshot = store.snapshot();
     for (let query = 0; query < 60; query++) {
-      const readTs = asTimestamp(random.chance(0.1) ? 2 ** 53 - 1 : random.int(230));
+      const readTs = asTimestamp(random.chance(0.1) ? 2 ** 53 - 1 : random.chance(0.3) ? 10 * random.int(210) : random.int(2100));
       const bypass = new Set<Timestamp>();
       for (const history of histories) if (history.lock !== undefined && random.chance(0.2)) bypass.add(history.lock.startTs);
       const blocks = (history: KeyHistory): boolean => history.lock !== undefined && lockBlocksRead(history.lock, readTs, bypass);
@@ -161,7 +165,7 @@ t.test('get and scan agree with the model on random histories', async (t) => {
 t.test('scanLocks returns the locks at or below maxTs in the span', async (t) => {
   const random = new SeededRandom(seed + 1);
   const { store, histories } = buildHistory(random);
-  const maxTs = asTimestamp(110);
+  const maxTs = asTimestamp(1100);
   const expected = histories.filter((entry) => entry.lock !== undefined && entry.lock.startTs <= maxTs).map((entry) => hex(entry.key));
   const found = scanLocks(store.snapshot(), { maxTs, limit: 100 }).map((locked) => hex(locked.key));
   t.same(found, expected);

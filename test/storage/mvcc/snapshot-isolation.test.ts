@@ -2,15 +2,16 @@
 // Many transactions run interleaved (each step is one action against a fresh snapshot, its batch
 // applied at once, as under latches): optimistic two-phase, pessimistic (row locks as they write),
 // async commit (sometimes falling back to two-phase) and 1PC; some coordinators crash after prewrite,
-// after the primary commit or among the secondaries; some requests are delivered twice, late. Readers
+// after the primary commit or among the secondaries, some stall until their locks expire; some
+// requests are delivered twice, late. Readers
 // and writers that meet locks check the primary's status and resolve, push minCommitTs, or wait, as
 // the coordinator will. Time is virtual and locks expire. At the end every leftover lock is resolved,
 // and the history is checked against a model built from the transactions' outcomes:
 //  - every transaction the coordinator saw commit is committed at that timestamp, no aborted one is,
 //    and the write family holds exactly the committed transactions' records;
 //  - every get and scan at readTs saw exactly the newest committed write with commitTs <= readTs;
-//  - no two committed transactions that overlap in time ((startTs, commitTs) intervals) wrote the same
-//    key (first committer wins);
+//  - no two committed transactions that overlap in time ((startTs, commitTs) intervals; for a key locked
+//    pessimistically at a later forUpdateTs, from there) wrote the same key (first committer wins);
 //  - no lock is left, and after garbage collection reads at and above the safe point are unchanged.
 import t, { type Test } from 'tap';
 import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
@@ -50,8 +51,11 @@ interface Txn {
   readonly startTs: Timestamp;
   readonly mode: Mode;
   readonly crash: Crash;
+  /** A slow coordinator stalls between prewrite and commit, long enough for its locks to expire. */
+  readonly slow: boolean;
   readonly writes: Map<string, WriteOp>;
-  readonly pessimisticLocked: Set<string>;
+  /** Keys this pessimistic transaction has locked, with the forUpdateTs each was locked at. */
+  readonly pessimisticLocked: Map<string, Timestamp>;
   primary?: string;
   outcome: 'running' | 'committed' | 'aborted' | 'crashed';
   /** The commit timestamp the coordinator knows the transaction has (async: once every prewrite succeeded). */
@@ -109,18 +113,27 @@ function* scanSpan(w: World, txn: Txn, bypass: Set<Timestamp>): Generator<void, 
 }
 
 function* acquire(w: World, txn: Txn, key: string): Generator<void, boolean> {
+  // Half the locks are taken at the start timestamp (snapshot isolation for the key); the others at a
+  // fresh forUpdateTs, as a statement that reads the latest version does (the key's conflict window
+  // then starts there).
+  let forUpdateTs = w.random.chance(0.5) ? txn.startTs : w.tso();
   for (let attempt = 0; attempt < WRITER_WAIT_ATTEMPTS; attempt++) {
     yield;
     const primary = txn.primary ?? key;
     const result = w.run(
       acquirePessimisticLock,
-      { keys: [{ key: encode(key) }], primary: encode(primary), startTs: txn.startTs, forUpdateTs: txn.startTs, lockTtlMs: LOCK_TTL_MS },
+      { keys: [{ key: encode(key) }], primary: encode(primary), startTs: txn.startTs, forUpdateTs, lockTtlMs: LOCK_TTL_MS },
       true,
     );
     if (result.code === 'OK') {
       txn.primary = primary;
-      txn.pessimisticLocked.add(key);
+      txn.pessimisticLocked.set(key, forUpdateTs);
       return true;
+    }
+    if (result.code === 'WRITE_CONFLICT' && result.reason === 'pessimistic-retry' && w.random.chance(0.5)) {
+      w.count('pessimistic lock retried at a newer forUpdateTs');
+      forUpdateTs = w.tso();
+      continue;
     }
     if (result.code !== 'KEY_IS_LOCKED') {
       w.count(`pessimistic lock failed: ${result.code}`);
@@ -134,7 +147,7 @@ function* acquire(w: World, txn: Txn, key: string): Generator<void, boolean> {
 
 function* abort(w: World, txn: Txn): Generator<void, void> {
   yield;
-  const keys = new Set([...txn.writes.keys(), ...txn.pessimisticLocked]);
+  const keys = new Set([...txn.writes.keys(), ...txn.pessimisticLocked.keys()]);
   if (keys.size > 0) {
     const result = w.run(rollback, { keys: [...keys].map(encode), startTs: txn.startTs, primaryKey: encode(txn.primary ?? [...keys][0]!) });
     if (result.code === 'TXN_COMMITTED' && (txn.mode === 'onePc' || txn.mode === 'async')) {
@@ -177,7 +190,7 @@ function* prewriteKeys(
         startTs: txn.startTs,
         lockTtlMs: LOCK_TTL_MS,
         txnSize: all.length,
-        forUpdateTs: txn.mode === 'pessimistic' ? txn.startTs : undefined,
+        forUpdateTs: txn.mode === 'pessimistic' ? [...txn.pessimisticLocked.values()].reduce(maxTimestamp, txn.startTs) : undefined,
         minCommitTs: extra.pushable ? ((txn.startTs + 1) as Timestamp) : undefined,
         asyncCommit: txn.mode === 'async' ? { secondaries: all.filter((key) => key !== txn.primary).map(encode) } : undefined,
         onePc: extra.onePc,
@@ -287,6 +300,10 @@ function* runTxn(w: World, txn: Txn): Generator<void, void> {
     txn.knownCommitTs = asyncCommitTs;
   }
   if (fellBack) w.count('fell back to two-phase');
+  if (txn.slow) {
+    w.count('slow coordinator stalled');
+    for (let i = 0; i < 60; i++) yield;
+  }
   if (txn.crash === 'after-prewrite') {
     w.count('crashed after prewrite');
     txn.outcome = 'crashed';
@@ -338,12 +355,12 @@ function runWorkload(t: Test, roundSeed: number): void {
     if (live.length < concurrency && txns.length < totalTxns && random.chance(0.3)) {
       const mode = random.pick<Mode>(['optimistic', 'optimistic', 'pessimistic', 'async', 'onePc']);
       const crash = random.chance(0.85) ? 'none' : random.pick<Crash>(['after-prewrite', 'after-primary', 'mid-secondaries']);
-      const txn: Txn = { id: txns.length, startTs: w.tso(), mode, crash, writes: new Map(), pessimisticLocked: new Set(), outcome: 'running' };
+      const txn: Txn = { id: txns.length, startTs: w.tso(), mode, crash, slow: random.chance(0.15), writes: new Map(), pessimisticLocked: new Map(), outcome: 'running' };
       txns.push(txn);
       live.push({ txn, generator: runTxn(w, txn) });
       continue;
     }
-    if (w.ghosts.length > 0 && random.chance(0.03)) {
+    if (w.ghosts.length > 0 && random.chance(0.05)) {
       const index = random.int(w.ghosts.length);
       const ghost = w.ghosts[index]!;
       w.ghosts.splice(index, 1);
@@ -433,16 +450,20 @@ function checkHistory(t: Test, w: World, txns: Txn[]): void {
     }
   }
 
-  // 4. First committer wins: no two overlapping committed transactions wrote the same key.
+  // 4. First committer wins: no committed write of a key falls inside another committed writer's
+  // window for that key, (startTs, commitTs), or (forUpdateTs, commitTs) for a key locked pessimistically
+  // at a later forUpdateTs. For windows that start at startTs this is "no two overlapping transactions
+  // wrote the same key".
   const writers = new Map<string, { txn: Txn; commitTs: number }[]>();
   for (const [txn, commitTs] of committed) {
     for (const key of txn.writes.keys()) writers.set(key, [...(writers.get(key) ?? []), { txn, commitTs }]);
   }
   for (const [key, list] of writers) {
     for (const a of list) {
+      const windowStart = a.txn.pessimisticLocked.get(key) ?? a.txn.startTs;
       for (const b of list) {
-        if (a.txn !== b.txn && a.txn.startTs < b.commitTs && b.txn.startTs < a.commitTs) {
-          fail(`txns ${a.txn.id} [${a.txn.startTs}, ${a.commitTs}] and ${b.txn.id} [${b.txn.startTs}, ${b.commitTs}] both wrote ${JSON.stringify(key)}`);
+        if (a.txn !== b.txn && windowStart < b.commitTs && b.commitTs < a.commitTs) {
+          fail(`txn ${b.txn.id} committed ${JSON.stringify(key)} at ${b.commitTs}, inside txn ${a.txn.id}'s window (${windowStart}, ${a.commitTs})`);
         }
       }
     }
