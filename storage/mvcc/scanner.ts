@@ -13,6 +13,9 @@
 //
 // A locked key counts toward `limit` like a returned pair. When any lock blocks, the result is
 // KeyIsLocked with all of them, and no pairs: the caller resolves the locks and scans again.
+// `limit` bounds what is returned, not what is read: a span full of deleted keys or old versions is
+// walked to its end (TiKV's scanner has the same cost; garbage collection is what keeps it small).
+// A backward scan reads every version at or below readTs of the keys it passes.
 
 import { StorageError } from '../env/errors.js';
 import type { KeyValueIterator } from '../lsm/iterator.js';
