@@ -20,6 +20,10 @@ export interface Knobs {
   readonly compactRate: number;
   readonly proposeRate: number;
   readonly readRate: number;
+  /** Probability, per micro-step, of a client request in the middle of an exchange. */
+  readonly midExchangeRequestRate: number;
+  /** Probability that a crash or a partition aims at a leader rather than at any node. */
+  readonly leaderTargetRate: number;
   /** Probability that a Ready is completed in a later micro-step than the one that took it. */
   readonly asyncReadyRate: number;
 }
@@ -49,11 +53,13 @@ export function drawKnobs(random: SeededRandom): Knobs {
     crashRate: random.pick([0, 0.01, 0.03]),
     partitionRate: random.pick([0, 0.01, 0.03]),
     confChangeRate: random.pick([0, 0.03, 0.08]),
-    transferRate: random.pick([0, 0.01, 0.03]),
+    transferRate: random.pick([0, 0.01, 0.03, 0.06]),
     compactRate: random.pick([0, 0.03, 0.1]),
     proposeRate: random.pick([0.3, 0.8]),
     readRate: random.pick([0.1, 0.3]),
     asyncReadyRate: random.pick([0, 0.3, 0.7]),
+    leaderTargetRate: random.pick([0, 0.5, 0.9]),
+    midExchangeRequestRate: random.pick([0, 0.02, 0.05]),
   };
 }
 
@@ -65,6 +71,6 @@ export function describeKnobs(nodes: number, knobs: Knobs): string {
     `msgBytes=${c.maxSizePerMsgBytes} inflight=${c.maxInflightMsgs} uncommitted=${c.maxUncommittedEntriesSizeBytes}; ` +
     `loss=${f.lossRate} dup=${f.duplicateRate} delay=${f.delayRate}x${f.delayTicksMax} reorder=${f.reorderRate}; ` +
     `crash=${knobs.crashRate} partition=${knobs.partitionRate} conf=${knobs.confChangeRate} transfer=${knobs.transferRate} ` +
-    `compact=${knobs.compactRate} async=${knobs.asyncReadyRate}`
+    `compact=${knobs.compactRate} async=${knobs.asyncReadyRate} atLeader=${knobs.leaderTargetRate} midRequests=${knobs.midExchangeRequestRate}`
   );
 }

@@ -285,6 +285,7 @@ class Simulation {
 
   private microSteps(budget: number): void {
     const candidates: (RaftHost | 'deliver')[] = [];
+    let midExchangeRequests = 0;
     for (let i = 0; i < budget; i++) {
       candidates.length = 0;
       if (this.network.hasDeliverable(this.trace.tick)) candidates.push('deliver', 'deliver');
@@ -301,6 +302,13 @@ class Simulation {
         else this.takeReady(choice);
         // A crash in the middle of an exchange, possibly between taking and completing a Ready.
         if (this.chaos && this.knobs.crashRate > 0 && this.random.chance(this.knobs.crashRate / 20)) this.crashSomeone();
+        // Clients do not wait for the group to be quiet: requests land in the middle of exchanges too
+        // (a few per tick, so that the load stays one the group can carry).
+        if (midExchangeRequests < 2 && this.knobs.midExchangeRequestRate > 0 && this.random.chance(this.knobs.midExchangeRequestRate)) {
+          midExchangeRequests++;
+          if (this.random.chance(0.5)) this.clientRead();
+          else this.clientPropose(1);
+        }
       } catch (error) {
         this.rethrow(error);
       }
@@ -384,23 +392,30 @@ class Simulation {
   // ---- clients -----------------------------------------------------------------------------------
 
   private clientRequests(): void {
+    if (this.random.chance(this.knobs.proposeRate)) {
+      // Sometimes a burst, which Raft batches into one append per follower.
+      this.clientPropose(this.random.chance(0.2) ? this.random.intBetween(2, 6) : 1);
+    }
+    if (this.random.chance(this.knobs.readRate)) this.clientRead();
+  }
+
+  private clientPropose(count: number): void {
     const candidates = this.upMembers();
     if (candidates.length === 0) return;
-    if (this.random.chance(this.knobs.proposeRate)) {
-      // Sometimes a burst on one node, which Raft batches into one append per follower.
-      const host = this.random.pick(candidates);
-      const count = this.random.chance(0.2) ? this.random.intBetween(2, 6) : 1;
-      for (let i = 0; i < count; i++) {
-        const data = `v${++this.proposalSeq}`;
-        this.request(host, `propose ${data}`, () => host.node.propose(encoder.encode(data)));
-      }
+    const host = this.random.pick(candidates);
+    for (let i = 0; i < count; i++) {
+      const data = `v${++this.proposalSeq}`;
+      this.request(host, `propose ${data}`, () => host.node.propose(encoder.encode(data)));
     }
-    if (this.random.chance(this.knobs.readRate)) {
-      const host = this.random.pick(candidates);
-      const context = `r${++this.readSeq}`;
-      this.checker.readIssued(host, context);
-      this.request(host, `read-index ${context}`, () => host.node.readIndex(encoder.encode(context)));
-    }
+  }
+
+  private clientRead(): void {
+    const candidates = this.upMembers();
+    if (candidates.length === 0) return;
+    const host = this.random.pick(candidates);
+    const context = `r${++this.readSeq}`;
+    this.checker.readIssued(host, context);
+    this.request(host, `read-index ${context}`, () => host.node.readIndex(encoder.encode(context)));
   }
 
   /** Runs a request on a node; a dropped request is normal (the client would retry). */
@@ -435,10 +450,16 @@ class Simulation {
     if (k.compactRate > 0 && r.chance(k.compactRate)) this.compactSomeone();
   }
 
+  /** Leaders are where the interesting failures start: faults aim at them often. */
+  private leaders(): RaftHost[] {
+    return this.hostList.filter((host) => host.up && host.node.status().softState.role === 'leader');
+  }
+
   private crashSomeone(): void {
     const up = this.hostList.filter((host) => host.up);
     if (up.length === 0) return;
-    const host = this.random.pick(up);
+    const leaders = this.random.chance(this.knobs.leaderTargetRate) ? this.leaders() : [];
+    const host = this.random.pick(leaders.length > 0 ? leaders : up);
     host.crash();
     this.checker.onCrash(host);
     this.crashes++;
@@ -462,7 +483,12 @@ class Simulation {
       this.trace.note(`cut ${from}>${to}`);
       return;
     }
-    const side = ids.filter(() => this.random.chance(0.5));
+    const leaders = this.random.chance(this.knobs.leaderTargetRate) ? this.leaders() : [];
+    // Either a random split, or a leader cut off with a minority (it may keep a follower or two).
+    const side =
+      leaders.length > 0
+        ? [this.random.pick(leaders).id, ...ids.filter(() => this.random.chance(0.2))].filter((id, i, all) => all.indexOf(id) === i)
+        : ids.filter(() => this.random.chance(0.5));
     const other = ids.filter((id) => !side.includes(id));
     if (side.length === 0 || other.length === 0) return;
     this.network.partition(side, other);
