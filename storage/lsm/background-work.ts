@@ -23,6 +23,7 @@ import { internalKeyComparator, userKeyOf } from './internal-key.js';
 import { NUM_LEVELS } from './options.js';
 import { yieldToEventLoop } from './time-slice.js';
 import { VersionEdit } from './version-edit.js';
+import { copyBytes } from './coding.js';
 
 interface ManualCompaction {
   /** The level compacted next (into level + 1). */
@@ -222,7 +223,7 @@ export class BackgroundWork {
         } else {
           let largest = compaction.inputs[0][0]!.largest;
           for (const file of compaction.inputs[0]) if (internalKeyComparator.compare(file.largest, largest) > 0) largest = file.largest;
-          manual.cursor = userKeyOf(largest).slice();
+          manual.cursor = copyBytes(userKeyOf(largest));
         }
         return compaction;
       }

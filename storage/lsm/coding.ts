@@ -285,3 +285,11 @@ export class ByteReader {
     return this.readBytes(length);
   }
 }
+
+/**
+ * A copy of `bytes[start, end)` that shares no memory with it. Node's Buffer overrides `slice` to return
+ * a view, so `x.slice()` copies only when x happens to be a plain Uint8Array; this always copies.
+ */
+export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, start, end);
+}

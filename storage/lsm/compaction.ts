@@ -47,6 +47,7 @@ import type { TableCache, TableHandle } from './table-cache.js';
 import { TableReader } from './table-reader.js';
 import { TimeSlicer } from './time-slice.js';
 import type { FileMetaData, VersionEdit } from './version-edit.js';
+import { copyBytes } from './coding.js';
 
 /** What flushes and compactions need from the database. */
 export interface CompactionContext {
@@ -139,7 +140,7 @@ class OutputWriter {
   async finish(upperView: Uint8Array | undefined): Promise<void> {
     if (this.current === undefined) this.open();
     // A copy: the caller's key buffer is reused, and the bound lives on as the next output's lower one.
-    const upper = upperView?.slice();
+    const upper = upperView === undefined ? undefined : copyBytes(upperView);
     const { number, file, builder, lower } = this.current!;
     let tombstoneCount = 0;
     let tombstoneSmallest: Uint8Array | undefined;

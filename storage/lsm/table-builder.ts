@@ -55,7 +55,7 @@ import { StorageError } from '../env/errors.js';
 import type { WritableFile } from '../env/file-system.js';
 import { BlockBuilder } from './block-builder.js';
 import { BloomFilterPolicy } from './bloom-filter.js';
-import { ByteWriter, putFixed32, putFixed64BigInt } from './coding.js';
+import { ByteWriter, copyBytes, putFixed32, putFixed64BigInt } from './coding.js';
 import { bytewiseComparator, type Comparator } from './comparator.js';
 import { crc32c, maskCrc } from './crc32c.js';
 
@@ -154,7 +154,7 @@ export class TableBuilder {
       throw new StorageError('INVALID_ARGUMENT', 'TableBuilder.add: keys must be added in strictly increasing order');
     }
     this.dataBlock.add(key, value);
-    if (this.entryCountValue === 0) this.smallestKey = key.slice();
+    if (this.entryCountValue === 0) this.smallestKey = copyBytes(key);
     this.entryCountValue++;
     if (this.filterPolicy !== undefined) this.addFilterKey(this.filterKeyOf === undefined ? key : this.filterKeyOf(key));
     if (this.dataBlock.currentSizeEstimate >= this.blockSizeBytes) this.flushDataBlock();
@@ -246,7 +246,7 @@ export class TableBuilder {
     const lastKey = this.dataBlock.lastKey();
     const handle = this.writeBlock(this.dataBlock.finish());
     this.indexBlock.add(lastKey, this.encodeHandle(handle));
-    this.lastFlushedKey = lastKey.slice();
+    this.lastFlushedKey = copyBytes(lastKey);
     this.dataBlock.reset();
   }
 

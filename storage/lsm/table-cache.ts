@@ -19,6 +19,7 @@ import { filterKeyOf, internalKeyComparator, sequenceOf, userKeyOf } from './int
 import { joinPath, tableFileName } from './filenames.js';
 import { RangeTombstoneSet, type RangeTombstone } from './range-tombstones.js';
 import { TableReader } from './table-reader.js';
+import { copyBytes } from './coding.js';
 
 export interface TableCacheOptions {
   readonly fs: FileSystem;
@@ -50,8 +51,8 @@ export class TableHandle {
   /** The table's range tombstones in user keys, in the order stored. */
   rangeTombstones(): readonly RangeTombstone[] {
     this.tombstoneList ??= this.reader.rangeTombstones().map(([start, end]) => ({
-      start: userKeyOf(start).slice(),
-      end: end.slice(),
+      start: copyBytes(userKeyOf(start)),
+      end: copyBytes(end),
       sequence: sequenceOf(start),
     }));
     return this.tombstoneList;

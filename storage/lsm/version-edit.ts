@@ -24,7 +24,7 @@
 // internal keys (at least 8 bytes); counts and sizes are non-negative safe integers.
 
 import { StorageError } from '../env/errors.js';
-import { ByteReader, ByteWriter } from './coding.js';
+import { ByteReader, ByteWriter, copyBytes } from './coding.js';
 import { internalKeyComparator, TRAILER_SIZE_BYTES } from './internal-key.js';
 import { NUM_LEVELS } from './options.js';
 
@@ -174,7 +174,7 @@ export class VersionEdit {
       const start = reader.position;
       const key = reader.readLengthPrefixed();
       if (key.length < TRAILER_SIZE_BYTES) throw reader.corruption(`${what} is shorter than an internal key`, start);
-      return key.slice();
+      return copyBytes(key);
     };
     // Each field consumes at least one byte, so the loop ends within bytes.length iterations.
     while (!reader.atEnd) {

@@ -27,6 +27,7 @@
 
 import { StorageError } from '../env/errors.js';
 import { TIMESTAMP_SIZE_BYTES, type Timestamp, readInvertedTimestamp, writeInvertedTimestamp } from './timestamp.js';
+import { copyBytes } from '../lsm/coding.js';
 
 /** The family byte of each column family (a plain enum so that it exists at run time for every loader). */
 export enum Family {
@@ -171,7 +172,7 @@ export function familyUserKeyPrefix(family: Family, userKey: Uint8Array): Uint8A
 export function prefixSuccessor(prefix: Uint8Array): Uint8Array | undefined {
   for (let i = prefix.length - 1; i >= 0; i--) {
     if (prefix[i] !== 0xff) {
-      const successor = prefix.slice(0, i + 1);
+      const successor = copyBytes(prefix, 0, i + 1);
       successor[i]!++;
       return successor;
     }

@@ -4,6 +4,7 @@
 import t from 'tap';
 import {
   ByteReader,
+  copyBytes,
   ByteWriter,
   getFixed32,
   getFixed64,
@@ -140,4 +141,12 @@ t.test('truncated and overlong input gives CorruptionError with file and absolut
   check([0, 0, 0, 0, 0, 0, 0x20, 0], (r) => r.readFixed64(), 1000, 'fixed64 above 2^53');
   check([5, 1, 2], (r) => r.readLengthPrefixed(), 1000, 'slice longer than the data');
   check([1, 9, 0x80], (r) => { r.readLengthPrefixed(); return r.readVarint32(); }, 1002, 'offset counts from the base');
+});
+
+t.test('copyBytes copies, even from a Buffer (whose slice is a view)', async (t) => {
+  const source = Buffer.from([1, 2, 3, 4]);
+  const copy = copyBytes(source, 1, 3);
+  source[1] = 9;
+  t.same([...copy], [2, 3]);
+  t.same([...copyBytes(Uint8Array.of(5, 6))], [5, 6]);
 });

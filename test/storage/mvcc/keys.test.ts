@@ -123,6 +123,10 @@ t.test('family bounds hold exactly the keys of the span', async (t) => {
   t.pass('300 random spans');
   t.same([...prefixSuccessor(Uint8Array.of(1, 0xff))!], [2]);
   t.equal(prefixSuccessor(Uint8Array.of(0xff, 0xff)), undefined);
+  // A Buffer's slice is a view: the successor must still be a copy, leaving the caller's prefix alone.
+  const prefix = Buffer.from([1, 2, 3]);
+  t.same([...prefixSuccessor(prefix)!], [1, 2, 4]);
+  t.same([...prefix], [1, 2, 3], 'the prefix is not changed');
 });
 
 t.test('damaged encodings are corruption', async (t) => {
