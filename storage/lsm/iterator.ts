@@ -23,27 +23,41 @@ export interface KeyValueIterator {
   close(): void;
 }
 
-/** An iterator over a sorted array of entries, for tests and small in-memory sources. */
+/**
+ * An iterator over entries[begin, end) of a sorted array that is not mutated while the iterator lives,
+ * for tests and small in-memory sources.
+ */
 export class ArrayIterator implements KeyValueIterator {
-  private position = -1;
+  private position: number;
+  private readonly begin: number;
+  private readonly end: number;
 
   constructor(
     private readonly entries: readonly (readonly [Uint8Array, Uint8Array])[],
     private readonly compare: (a: Uint8Array, b: Uint8Array) => number,
-  ) {}
+    begin = 0,
+    end = entries.length,
+  ) {
+    if (!(0 <= begin && begin <= end && end <= entries.length)) {
+      throw new RangeError(`ArrayIterator: bad range [${begin}, ${end}) of ${entries.length} entries`);
+    }
+    this.begin = begin;
+    this.end = end;
+    this.position = end;
+  }
 
   valid(): boolean {
-    return this.position >= 0 && this.position < this.entries.length;
+    return this.position >= this.begin && this.position < this.end;
   }
   seekToFirst(): void {
-    this.position = 0;
+    this.position = this.begin;
   }
   seekToLast(): void {
-    this.position = this.entries.length - 1;
+    this.position = this.end - 1;
   }
   seek(target: Uint8Array): void {
-    let low = 0;
-    let high = this.entries.length;
+    let low = this.begin;
+    let high = this.end;
     while (low < high) {
       const middle = (low + high) >>> 1;
       if (this.compare(this.entries[middle]![0], target) < 0) low = middle + 1;

@@ -10,7 +10,7 @@
 // array (copy on write), so a snapshot is the array of its moment and never changes: the isolation an
 // LSM snapshot gives. Fine for tests; no store of production size belongs in it.
 
-import type { KeyValueIterator } from '../lsm/iterator.js';
+import { ArrayIterator, type KeyValueIterator } from '../lsm/iterator.js';
 import { ValueType } from '../lsm/internal-key.js';
 import type { WriteBatch } from '../lsm/write-batch.js';
 
@@ -41,48 +41,6 @@ function lowerBoundIndex(entries: readonly Entry[], key: Uint8Array, from = 0, t
   return low;
 }
 
-/** An iterator over entries[begin, end) of a sorted array that is never mutated. */
-class SortedArrayIterator implements KeyValueIterator {
-  private position: number;
-
-  constructor(
-    private readonly entries: readonly Entry[],
-    private readonly begin: number,
-    private readonly end: number,
-  ) {
-    this.position = end;
-  }
-  valid(): boolean {
-    return this.position >= this.begin && this.position < this.end;
-  }
-  seekToFirst(): void {
-    this.position = this.begin;
-  }
-  seekToLast(): void {
-    this.position = this.end - 1;
-  }
-  seek(target: Uint8Array): void {
-    this.position = lowerBoundIndex(this.entries, target, this.begin, this.end);
-  }
-  seekForPrev(target: Uint8Array): void {
-    const index = lowerBoundIndex(this.entries, target, this.begin, this.end);
-    this.position = index < this.end && compare(this.entries[index]![0], target) === 0 ? index : index - 1;
-  }
-  next(): void {
-    this.position++;
-  }
-  prev(): void {
-    this.position--;
-  }
-  key(): Uint8Array {
-    return this.entries[this.position]![0];
-  }
-  value(): Uint8Array {
-    return this.entries[this.position]![1];
-  }
-  close(): void {}
-}
-
 class MemorySnapshot implements MvccSnapshot {
   constructor(private readonly entries: readonly Entry[]) {}
 
@@ -95,7 +53,7 @@ class MemorySnapshot implements MvccSnapshot {
   iterator(options: IteratorBounds): KeyValueIterator {
     const begin = options.lowerBound === undefined ? 0 : lowerBoundIndex(this.entries, options.lowerBound);
     const end = options.upperBound === undefined ? this.entries.length : lowerBoundIndex(this.entries, options.upperBound);
-    return new SortedArrayIterator(this.entries, begin, Math.max(begin, end));
+    return new ArrayIterator(this.entries, compare, begin, Math.max(begin, end));
   }
 }
 
