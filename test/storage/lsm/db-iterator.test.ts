@@ -6,7 +6,7 @@
 // sequence, while later writes keep landing in the newest memtable. Also: close runs its callback once
 // and a closed iterator refuses use.
 import t from 'tap';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import { StorageError } from '../../../storage/env/errors.js';
 import { ArrayIterator, type KeyValueIterator } from '../../../storage/lsm/iterator.js';
 import { ValueType, internalKeyComparator } from '../../../storage/lsm/internal-key.js';
@@ -14,12 +14,9 @@ import { MemTable } from '../../../storage/lsm/memtable.js';
 import { MergingIterator } from '../../../storage/lsm/merging-iterator.js';
 import { RangeTombstoneSet } from '../../../storage/lsm/range-tombstones.js';
 import { DbIterator, type DbIteratorOptions } from '../../../storage/lsm/db-iterator.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`db-iterator.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 type Write = { key: Uint8Array; sequence: number; type: ValueType; value: Uint8Array };
 

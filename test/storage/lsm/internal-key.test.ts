@@ -4,7 +4,7 @@
 // shared prefixes so both byte-comparison paths run), and that a seek key sorts first among the visible
 // versions of its user key.
 import t from 'tap';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import { StorageError } from '../../../storage/env/errors.js';
 import {
   MAX_SEQUENCE,
@@ -18,13 +18,9 @@ import {
   userKeyOf,
   valueTypeOf,
 } from '../../../storage/lsm/internal-key.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  // Printed again at the end so that a failure's seed is the last thing a reader sees.
-  if (!t.passing()) console.error(`internal-key.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 function randomSequence(random: SeededRandom): number {
   switch (random.int(4)) {

@@ -5,7 +5,7 @@
 // earlier stays valid and ordered while inserts continue; that range deletions land in the tombstone
 // list rather than among point entries; and that sizes, counts and sequence bounds are kept.
 import t from 'tap';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import { StorageError } from '../../../storage/env/errors.js';
 import {
   ValueType,
@@ -17,12 +17,9 @@ import {
 } from '../../../storage/lsm/internal-key.js';
 import { MemTable } from '../../../storage/lsm/memtable.js';
 import { WriteBatch } from '../../../storage/lsm/write-batch.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`memtable.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 type Entry = { userKey: Uint8Array; sequence: number; type: ValueType; value: Uint8Array; internalKey: Uint8Array };
 

@@ -4,16 +4,13 @@
 // seekForPrev, seekToFirst/Last, next and prev with direction switches agree with the model at every
 // step; and that close reaches every child once.
 import t from 'tap';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import { bytewiseComparator } from '../../../storage/lsm/comparator.js';
 import { ArrayIterator, type KeyValueIterator } from '../../../storage/lsm/iterator.js';
 import { LINEAR_CHILDREN_MAX, MergingIterator } from '../../../storage/lsm/merging-iterator.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`merging-iterator.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 type Entry = { key: Uint8Array; child: number; value: Uint8Array };
 

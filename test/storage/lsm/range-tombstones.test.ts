@@ -3,15 +3,12 @@
 // and query keys collide often), random read sequences, and sets split across several sources joined
 // with union, maxCoveringSequence and isCovered agree with the model on thousands of queries per seed.
 import t from 'tap';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import { StorageError } from '../../../storage/env/errors.js';
 import { RangeTombstoneSet, type RangeTombstone } from '../../../storage/lsm/range-tombstones.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`range-tombstones.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 function randomKey(random: SeededRandom): Uint8Array {
   const key = new Uint8Array(random.int(4));

@@ -4,16 +4,13 @@
 // truncation, and random damage to a batch, is either refused with a CorruptionError carrying the file
 // and offset or still decodes to a well-formed batch — never another kind of error.
 import t from 'tap';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import { CorruptionError, StorageError } from '../../../storage/env/errors.js';
 import { ValueType } from '../../../storage/lsm/internal-key.js';
 import { BATCH_SIZE_BYTES_MAX, KEY_SIZE_BYTES_MAX, WriteBatch } from '../../../storage/lsm/write-batch.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`write-batch.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 type Recorded = [ValueType, number[], number[]];
 

@@ -3,7 +3,7 @@
 // write and data families order versions by user key, then newest first; family bounds hold exactly the
 // keys of a span; and damaged encodings are reported as corruption.
 import t from 'tap';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import {
   Family,
   dataKey,
@@ -19,12 +19,9 @@ import {
   writeKey,
 } from '../../../storage/mvcc/keys.js';
 import { asTimestamp } from '../../../storage/mvcc/timestamp.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`keys.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 function randomKey(random: SeededRandom): Uint8Array {
   const key = new Uint8Array(random.int(20));

@@ -6,7 +6,7 @@
 // below the read timestamp, or KeyIsLocked with the blocking locks. Also checks the in-memory store's
 // snapshot isolation and iterator bounds.
 import t from 'tap';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import { WriteBatch } from '../../../storage/lsm/write-batch.js';
 import { dataKey, lockKey, writeKey } from '../../../storage/mvcc/keys.js';
 import { type Lock, type LockKind, type WriteKind, encodeLock, encodeWrite } from '../../../storage/mvcc/records.js';
@@ -14,12 +14,9 @@ import { lockBlocksRead, mvccGet } from '../../../storage/mvcc/reader.js';
 import { mvccScan, scanLocks } from '../../../storage/mvcc/scanner.js';
 import { MemoryMvccStore } from '../../../storage/mvcc/snapshot.js';
 import { TIMESTAMP_ZERO, type Timestamp, asTimestamp } from '../../../storage/mvcc/timestamp.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`reader.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 interface Version {
   commitTs: number;

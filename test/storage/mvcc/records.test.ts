@@ -4,7 +4,7 @@
 // bytes, bad tags) either decode to a well-formed record or fail as CORRUPTION, never otherwise.
 import t from 'tap';
 import { StorageError } from '../../../storage/env/errors.js';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import {
   type Lock,
   type LockKind,
@@ -17,12 +17,9 @@ import {
   writeKindOf,
 } from '../../../storage/mvcc/records.js';
 import { TIMESTAMP_ZERO, asTimestamp } from '../../../storage/mvcc/timestamp.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`records.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 function randomBytes(random: SeededRandom, maxLength: number): Uint8Array {
   return random.fill(new Uint8Array(random.int(maxLength + 1)));

@@ -14,7 +14,7 @@
 //    pessimistically at a later forUpdateTs, from there) wrote the same key (first committer wins);
 //  - no lock is left, and after garbage collection reads at and above the safe point are unchanged.
 import t, { type Test } from 'tap';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import { acquirePessimisticLock } from '../../../storage/mvcc/actions/acquire-pessimistic-lock.js';
 import { commit } from '../../../storage/mvcc/actions/commit.js';
 import { gc } from '../../../storage/mvcc/actions/gc.js';
@@ -27,12 +27,9 @@ import { getTxnCommitRecord, mvccGet } from '../../../storage/mvcc/reader.js';
 import { mvccScan, scanLocks } from '../../../storage/mvcc/scanner.js';
 import { TIMESTAMP_MAX, TIMESTAMP_ZERO, type Timestamp, maxTimestamp, physicalMsOf } from '../../../storage/mvcc/timestamp.js';
 import { MvccWorld, drive, handleLock } from './lock-resolver.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`snapshot-isolation.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 // Keys that share prefixes and hold 0x00 and 0xff bytes, and one longer than a memcomparable group.
 const KEYS = ['', 'a', 'a\u0000', 'ab', 'b', 'b\u00ff', 'c', 'long key spanning groups'];

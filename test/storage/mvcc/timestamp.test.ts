@@ -3,7 +3,7 @@
 // and round-trips, that the inverted encoding sorts newest first, and that invalid values are refused.
 import t from 'tap';
 import { StorageError } from '../../../storage/env/errors.js';
-import { SeededRandom, seedFromEnvironment } from '../../../storage/env/random.js';
+import { SeededRandom } from '../../../storage/env/random.js';
 import {
   LOGICAL_PER_MS,
   PHYSICAL_MS_MAX,
@@ -19,12 +19,9 @@ import {
   readInvertedTimestamp,
   readTimestamp,
 } from '../../../storage/mvcc/timestamp.js';
+import { announceSeed } from '../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`timestamp.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 t.test('compose and split are inverse and exact up to the largest timestamp', async (t) => {
   t.equal(composeTimestamp(PHYSICAL_MS_MAX, LOGICAL_PER_MS - 1), TIMESTAMP_MAX);

@@ -4,17 +4,14 @@
 // is left without its put record; locks at or below the safe point stop gc with KEY_IS_LOCKED and no
 // change; a key limit gives a resume key.
 import t, { type Test } from 'tap';
-import { SeededRandom, seedFromEnvironment } from '../../../../storage/env/random.js';
+import { SeededRandom } from '../../../../storage/env/random.js';
 import { Harness, bytes, longValue, ts } from '../harness.js';
 import { gc } from '../../../../storage/mvcc/actions/gc.js';
 import { Family, splitVersionedKey } from '../../../../storage/mvcc/keys.js';
 import { decodeWrite } from '../../../../storage/mvcc/records.js';
+import { announceSeed } from '../../../support/seed.js';
 
-const seed = seedFromEnvironment();
-t.comment(`seed ${seed} (replay with REEF_SEED=${seed})`);
-t.teardown(() => {
-  if (!t.passing()) console.error(`gc.test.ts failed; replay with REEF_SEED=${seed}`);
-});
+const seed = announceSeed(import.meta.url);
 
 const keys = ['a', 'b', 'c', 'd'];
 
