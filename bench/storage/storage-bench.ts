@@ -190,6 +190,10 @@ export const storageSuite: BenchSuite = {
       ours: {
         ...pick('ours'),
         longest_stall_ms: Math.max(...order.map((phase) => results.get(phase)!.ours.longestStallMs)),
+        // The issue's bound (< 50 ms) is on the fills, where flushes and compactions run.
+        longest_stall_ms_fill: Math.max(
+          ...order.filter((phase) => phase.startsWith('fill')).map((phase) => results.get(phase)!.ours.longestStallMs),
+        ),
         rss_mb_peak: Math.max(...order.map((phase) => results.get(phase)!.ours.peakRssMb)),
       },
       anchor: pick('anchor'),
@@ -199,6 +203,8 @@ export const storageSuite: BenchSuite = {
         `on the real file system under ${tmpdir()}; writes keep ${writeWindow} puts or 4 batches in flight, reads ${readWindow};`,
         `fillsync: ${syncCount.toLocaleString('en-US')} synced puts from ${syncWriters} concurrent writers.`,
         'RSS is the whole process (both engines share it), so read it as a trend between phases.',
+        'The first random reads open every table (index and filter blocks, synchronously in both engines), which is',
+        'most of the readrandom stall.',
       ],
     };
   },
