@@ -41,7 +41,7 @@ export function shuffledIndexes(count: number, seed: number): Uint32Array {
  * Runs `count` operations keeping at most `inFlightMax` unresolved at once. Synchronous results are
  * taken as they come (no promise is made for them), so an engine with a synchronous API is not charged
  * for an await it does not need, and an asynchronous one keeps its thread pool busy. A run of
- * synchronous operations yields to the event loop every `yieldEveryMs`, as a server would between
+ * synchronous operations gives the event loop back every `yieldEveryMs`, as a server would between
  * requests, so the stall figure measures the engine and not this loop.
  */
 export async function runWindowed<T>(
@@ -52,22 +52,34 @@ export async function runWindowed<T>(
 ): Promise<void> {
   let next = 0;
   let failure: unknown;
-  // Shared by all workers: when any of them last got the loop back. A worker that starts or goes on
-  // after another has run for yieldEveryMs yields first, so that 64 workers starting one after the
-  // other do not add up to one long stall.
-  let lastResumeMs = performance.now();
+  // One slice of the event loop's time, shared by every worker: all workers that yield wait for the
+  // same setImmediate, and the slice restarts only when it fires. (A clock that each resuming worker
+  // restarted let 64 workers run 2 ms each in one turn: a 128 ms stall made by this loop.)
+  let sliceStartedMs = performance.now();
+  let pendingYield: Promise<void> | undefined;
+  const yieldTurn = (): Promise<void> =>
+    (pendingYield ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        pendingYield = undefined;
+        sliceStartedMs = performance.now();
+        resolve();
+      }),
+    ));
   const worker = async (): Promise<void> => {
     let operationsSinceCheck = 0;
     while (next < count && failure === undefined) {
-      if ((operationsSinceCheck++ & 15) === 0 && performance.now() - lastResumeMs > yieldEveryMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        lastResumeMs = performance.now();
+      // The clock is read before the first operation of a run and then every 16th.
+      if ((operationsSinceCheck++ & 15) === 0 && performance.now() - sliceStartedMs > yieldEveryMs) {
+        await yieldTurn();
+        operationsSinceCheck = 0;
         continue;
       }
       const result = operation(next++);
       if (result instanceof Promise) {
         await result.catch((error: unknown) => void (failure ??= error));
-        lastResumeMs = performance.now();
+        // An asynchronous result arrives through the event loop, so a new slice begins.
+        sliceStartedMs = performance.now();
+        operationsSinceCheck = 0;
       }
     }
   };
