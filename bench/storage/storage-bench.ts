@@ -203,8 +203,6 @@ export const storageSuite: BenchSuite = {
         `on the real file system under ${tmpdir()}; writes keep ${writeWindow} puts or 4 batches in flight, reads ${readWindow};`,
         `fillsync: ${syncCount.toLocaleString('en-US')} synced puts from ${syncWriters} concurrent writers.`,
         'RSS is the whole process (both engines share it), so read it as a trend between phases.',
-        'The first random reads open every table (index and filter blocks, synchronously in both engines), which is',
-        'most of the readrandom stall.',
       ],
     };
   },
