@@ -35,7 +35,7 @@ export type ProposalDroppedReason =
   | 'pending-conf-change' // a membership change is proposed but not yet applied
   | 'conf-change-invalid' // the membership change cannot apply to the current configuration
   | 'read-queue-full' // too many read-index requests await confirmation (Config.maxPendingReadIndexRequests)
-  | 'not-in-config'; // this leader was removed from the group
+  | 'not-in-config'; // this leader removed or demoted itself and is handing over (removal.ts)
 
 /** A proposal (or a read request) that Raft will not carry; the caller may retry later or elsewhere. */
 export class ProposalDroppedError extends RaftError {

@@ -8,6 +8,9 @@
 // (step-leader.ts), stepCandidate and stepFollower (step-follower.ts). Replication (sending appends,
 // heartbeats and snapshots) is in replication.ts.
 //
+// What a node that is not a voter of its own configuration does (a removed leader hands over, a
+// non-member that blocks an election campaigns) is in removal.ts.
+//
 // Invariants (asserted, RaftInvariantError names each):
 // - term-never-decreases: the term only grows; the vote is reset exactly when it does.
 // - vote-once-per-term: a vote once cast in a term is never changed within it.
@@ -24,7 +27,8 @@ import { LeaderLease } from './lease.js';
 import { RaftLog } from './log.js';
 import { Progress } from './progress.js';
 import { ReadOnly } from './read-only.js';
-import { bcastAppend, flushAppends, maybeSendAppend, sendTimeoutNow } from './replication.js';
+import { handOverIfRemoved, nonMemberMayCampaign, noteRefusedVote } from './removal.js';
+import { bcastAppend, flushAppends, maybeSendAppend } from './replication.js';
 import { releasePendingReadIndexMessages, stepLeader } from './step-leader.js';
 import { stepCandidate, stepFollower } from './step-follower.js';
 import { EMPTY_TRACKER_CONFIG, ProgressTracker } from './tracker.js';
@@ -102,6 +106,11 @@ export class Raft {
    * burst of proposals between two Ready rounds travels as one message per follower.
    */
   appendsPending = false;
+  /**
+   * This node, not a voter of its configuration, refused a vote only because its log is more up to
+   * date than the candidate's, so it may campaign itself (removal.ts, rule 2). Cleared by reset().
+   */
+  nonMemberCampaignArmed = false;
 
   constructor(config: Config) {
     this.config = resolveConfig(config);
@@ -188,10 +197,14 @@ export class Raft {
     this.reset(this.term);
     this.lead = this.id;
     this.role = 'leader';
-    const self = this.tracker.mustGet(this.id);
-    // The leader's own log trivially matches itself: it is in replicate state, and always active.
-    self.becomeReplicate();
-    self.recentActive = true;
+    // The leader's own log trivially matches itself: it is in replicate state, and always active. A
+    // non-member that won an election (removal.ts, rule 2) has no progress of its own, and counts in
+    // no quorum.
+    const self = this.tracker.progress.get(this.id);
+    if (self !== undefined) {
+      self.becomeReplicate();
+      self.recentActive = true;
+    }
     // Conservatively treat every entry of the log as a possible unapplied configuration change.
     this.pendingConfIndex = this.log.lastIndex();
     // §5.4.2: an empty entry of the new term lets the leader commit everything before it.
@@ -235,6 +248,7 @@ export class Raft {
     this.lease = new LeaderLease();
     this.leaseWaitingReads = [];
     this.appendsPending = false;
+    this.nonMemberCampaignArmed = false;
   }
 
   // ---- ticks -----------------------------------------------------------------------------------
@@ -247,7 +261,7 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+    if ((this.promotable() || nonMemberMayCampaign(this)) && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.step({ type: 'hup', from: this.id, to: this.id, term: 0 });
     }
@@ -267,6 +281,7 @@ export class Raft {
       this.heartbeatElapsed = 0;
       this.step({ type: 'beat', from: this.id, to: this.id, term: 0 });
       this.maybeAutoLeaveJoint();
+      handOverIfRemoved(this);
     }
   }
 
@@ -280,7 +295,7 @@ export class Raft {
 
   hup(kind: CampaignKind): void {
     if (this.role === 'leader') return;
-    if (!this.promotable()) return;
+    if (!this.promotable() && !nonMemberMayCampaign(this)) return;
     // A committed but unapplied configuration change may remove us or change the quorum: wait.
     if (this.hasUnappliedConfChanges()) return;
     this.campaign(kind);
@@ -361,9 +376,12 @@ export class Raft {
         this.becomeFollower(m.term, NO_NODE);
       }
     } else if (m.term < this.term) {
-      if ((this.config.checkQuorum || this.config.preVote) && (m.type === 'heartbeat' || m.type === 'app')) {
+      const staleLeader = m.type === 'heartbeat' || m.type === 'app';
+      if (staleLeader && (this.config.checkQuorum || this.config.preVote || !this.tracker.isVoter(m.from))) {
         // A stale leader (whose term peers never raised, thanks to pre-vote or check-quorum) must learn
-        // the current term to step down; tell it.
+        // the current term to step down; tell it. So must a leader we no longer count as a voter (one
+        // that removed itself and leads on until it hears of its successor, removal.ts): no vote
+        // request of ours will ever reach it.
         this.send({ type: 'appResp', from: this.id, to: m.from, term: this.term, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
       } else if (m.type === 'preVote' || m.type === 'vote') {
         // §5.1: reject a stale request with our term, so the candidate catches up. Ignoring it instead
@@ -423,6 +441,7 @@ export class Raft {
       }
     } else {
       this.send({ type: responseType, from: this.id, to: m.from, term: this.term, reject: true });
+      noteRefusedVote(this, canVote);
     }
   }
 
@@ -551,11 +570,6 @@ export class Raft {
     const confState = this.tracker.confState();
     const self = this.tracker.progress.get(this.id);
     this.isLearner = self !== undefined && self.isLearner;
-    if ((self === undefined || this.isLearner) && this.role === 'leader') {
-      // Removed (or demoted): hand over to the most caught-up voter if it has everything, step down.
-      this.stepDownAfterRemoval();
-      return confState;
-    }
     if (this.role !== 'leader' || confState.voters.length === 0) return confState;
     if (this.maybeCommit()) {
       // A smaller quorum may commit more at once.
@@ -567,21 +581,9 @@ export class Raft {
     if (this.leadTransferee !== NO_NODE && !this.tracker.config.voters.incoming.has(this.leadTransferee)) {
       this.leadTransferee = NO_NODE;
     }
+    // Removed or demoted: lead on without counting ourselves, and hand over (removal.ts, rule 1).
+    handOverIfRemoved(this);
     return confState;
-  }
-
-  private stepDownAfterRemoval(): void {
-    let best: NodeId = NO_NODE;
-    let bestMatch = -1;
-    for (const id of this.tracker.voterIds()) {
-      const peer = this.tracker.progress.get(id);
-      if (id !== this.id && peer !== undefined && peer.match > bestMatch) {
-        best = id;
-        bestMatch = peer.match;
-      }
-    }
-    if (best !== NO_NODE && bestMatch === this.log.lastIndex()) sendTimeoutNow(this, best);
-    this.becomeFollower(this.term, NO_NODE);
   }
 
   /**

@@ -5,14 +5,15 @@
 //
 // Invariants: a leader never receives an append, heartbeat or snapshot of its own term (that would
 // mean two leaders in one term); at most one configuration change is pending (proposed but not
-// applied); during a transfer no proposal is accepted; a lease-based read is answered only under a
-// valid lease (lease.ts).
+// applied); during a transfer, and once the leader is no voter itself, no proposal is accepted (nor, in
+// the latter case, a read); a lease-based read is answered only under a valid lease (lease.ts).
 
 import { decodeConfChange } from './conf-change-codec.js';
 import { ConfChangeError, invariant, ProposalDroppedError } from './errors.js';
 import { decodeLeaseTick } from './lease.js';
 import { jointVoteResult, isJoint } from './quorum.js';
 import type { Raft } from './raft.js';
+import { isSelfVoter } from './removal.js';
 import { bcastHeartbeat, maybeSendAppend, sendAppend, sendHeartbeat, sendTimeoutNow } from './replication.js';
 import {
   type AppendResponseMessage,
@@ -82,7 +83,8 @@ export function stepLeader(r: Raft, m: Message): void {
 
 function handleProposal(r: Raft, m: ProposalMessage): void {
   invariant(m.entries.length > 0, 'proposal-not-empty', () => `empty proposal from ${m.from}`);
-  if (!r.tracker.progress.has(r.id)) throw new ProposalDroppedError('not-in-config');
+  // A leader that removed or demoted itself only hands over (removal.ts): it takes nothing new.
+  if (!isSelfVoter(r)) throw new ProposalDroppedError('not-in-config');
   if (r.leadTransferee !== NO_NODE) throw new ProposalDroppedError('transferring', `to ${r.leadTransferee}`);
   const lastIndex = r.log.lastIndex();
   let pendingConfIndex = r.pendingConfIndex;
@@ -175,6 +177,9 @@ function handleHeartbeatResponse(r: Raft, m: HeartbeatResponseMessage): void {
 }
 
 function handleReadIndex(r: Raft, m: ReadIndexMessage): void {
+  // Nor reads: its lease ends with the TimeoutNow it keeps sending, and the reader is better served
+  // by its successor.
+  if (!isSelfVoter(r)) throw new ProposalDroppedError('not-in-config');
   if (r.tracker.isSingleton()) {
     // A single voter is its own quorum: its commit index is current.
     respondToReadIndex(r, m, r.log.committed);

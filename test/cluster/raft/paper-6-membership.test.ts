@@ -1,14 +1,15 @@
 // §6 of the Raft paper and thesis §4 (cluster membership changes): learners replicate but neither vote
 // nor count toward commit and catch up before promotion (§4.2.1); single-server changes (§4.1) move
 // one voter at a time; joint consensus (§4.3) takes arbitrary changes, needing a majority of both the
-// old and the new configuration while joint; at most one change is pending; a removed leader steps
-// down once its removal is applied (§4.2.2); a node with a committed but unapplied change does not
-// campaign.
+// old and the new configuration while joint; at most one change is pending; a removed leader manages
+// the group without counting itself until a voter takes over, and a removed node whose longer log
+// blocks the members' elections campaigns for them (§4.2.2); a node with a committed but unapplied
+// change does not campaign.
 import t from 'tap';
-import { type ConfChange, type ConfChangeSingle, nodeId } from '../../../cluster/raft/types.js';
+import { type ConfChange, type ConfChangeSingle, type Message, nodeId } from '../../../cluster/raft/types.js';
 import { encodeConfChange } from '../../../cluster/raft/conf-change-codec.js';
 import { droppedReason, entries, msg, storageWith } from './messages.js';
-import { Network, TestNode } from './network.js';
+import { bytes, Network, TestNode } from './network.js';
 
 const config = { preVote: true, checkQuorum: true };
 const add = (id: number): ConfChangeSingle => ({ type: 'addNode', nodeId: nodeId(id) });
@@ -128,17 +129,79 @@ t.test('§4: at most one change is pending; invalid changes are refused', async 
   t.equal(droppedReason(() => network.node(1).raw.proposeConfChange({ transition: 'auto', changes: [] })), 'conf-change-invalid', 'leaving a joint config that is not');
 });
 
-t.test('§4.2.2: a leader that removes itself steps down once the removal is applied; the rest go on', async (t) => {
+t.test('§4.2.2: a leader not in Cnew manages the group, counting itself in no majority, until Cnew commits', async (t) => {
   const network = elected();
   network.propose(1, 'a');
-  change(network, 1, simple(remove(1)));
-  t.not(network.node(1).role, 'leader');
-  network.tickAll(30);
-  const [leader] = network.leaders();
-  t.ok(leader !== undefined && leader.id !== 1, `a remaining voter leads (${leader?.id})`);
-  network.propose(leader!.id, 'b');
-  t.same(network.node(3).applied, ['a', 'b']);
-  t.same(network.node(1).confState.voters, [2, 3]);
+  // The handover is held back, so that the removed leader can be watched at work.
+  const noHandover = (m: Message): boolean => m.type !== 'timeoutNow';
+  network.filter = noHandover;
+  const leader = network.node(1);
+  leader.raw.proposeConfChange(simple(remove(1)));
+  network.drainReadies();
+  network.deliverQueued();
+  network.drainReadies();
+  // y is proposed while the removal is still unapplied, so it is accepted.
+  leader.raw.propose(bytes('y'));
+  network.deliverQueued();
+  const removalIndex = leader.committed;
+  network.isolate(3);
+  network.filter = noHandover;
+  network.stabilize();
+  t.same(leader.confState.voters, [2, 3], 'the removal is committed and applied');
+  t.equal(leader.role, 'leader', 'node 1 still leads');
+  t.notOk(leader.status().progress?.has(nodeId(1)), 'with no progress of its own: it counts in no quorum');
+  t.equal(leader.committed, removalIndex, 'y, held by nodes 1 and 2, is not committed: Cnew is (2,3)');
+  t.equal(droppedReason(() => leader.raw.propose(bytes('b'))), 'not-in-config', 'no new proposal is taken');
+  t.equal(droppedReason(() => leader.raw.readIndex(bytes('r'))), 'not-in-config', 'nor a read');
+  network.heal();
+  network.filter = noHandover;
+  leader.raw.tick();
+  network.stabilize();
+  t.same(network.node(3).applied, ['a', 'y'], 'a heartbeat later node 3 has y, and nodes 2 and 3 commit it');
+  t.equal(leader.role, 'leader', 'node 1 leads until its successor takes over');
+  network.filter = undefined;
+  leader.raw.tick();
+  network.stabilize();
+  const [successor] = network.leaders().filter((node) => node.id !== 1);
+  t.equal(successor?.id, 2, 'the next heartbeat tick handed over to the caught-up voter 2 (lowest id of the most caught up)');
+  t.ok(successor!.term > 1, 'which won a new term');
+  leader.raw.tick();
+  network.stabilize();
+  t.equal(leader.role, 'follower', 'node 1 stepped down on hearing that term');
+  network.propose(2, 'b');
+  t.same(network.node(3).applied, ['a', 'y', 'b'], 'and the rest go on');
+});
+
+t.test('§4.2.2: a removed leader that steps down before the members learn Cnew committed campaigns for them', async (t) => {
+  // Voters (1,2) become (2,3) through joint consensus. Node 1 applies the leave-joint change but
+  // crashes before telling anyone it is committed; 2 and 3 stay joint, (2,3)&&(1,2), and need the
+  // vote of node 1, which refuses them: its log holds y after the leave. Refusing, node 1 campaigns
+  // under its own configuration (2,3) (removal.ts, rule 2), wins with the votes of 2 and 3 alone, and
+  // hands over.
+  const network = elected([1, 2]);
+  network.addNode(nodeId(3));
+  change(network, 1, { transition: 'jointExplicit', changes: [add(3), remove(1)] });
+  const leader = network.node(1);
+  leader.raw.proposeConfChange({ transition: 'auto', changes: [] });
+  network.drainReadies();
+  leader.raw.propose(bytes('y'));
+  network.deliverQueued();
+  network.drainReadies();
+  // The acknowledgements reach node 1, nothing from node 1 reaches the others.
+  network.cutLink(1, 2);
+  network.cutLink(1, 3);
+  network.stabilize();
+  t.same([leader.confState.voters, leader.confState.votersOutgoing], [[2, 3], []], 'node 1 applied the leave');
+  t.same(network.node(2).confState.votersOutgoing, [1, 2], 'node 2 is still joint');
+  leader.restart();
+  network.heal();
+  network.stabilize();
+  network.tickAll(60);
+  const [winner] = network.leaders();
+  t.ok(winner !== undefined && winner.id !== 1, `a voter of (2,3) leads (${winner?.id})`);
+  t.equal(leader.role, 'follower', 'node 1 handed over');
+  network.propose(winner!.id, 'z');
+  t.same(network.node(3).applied, ['y', 'z'], 'y, held only by node 1, survived, and the group goes on');
 });
 
 t.test('§4: a node does not campaign while a committed configuration change is unapplied', async (t) => {
