@@ -64,24 +64,13 @@ export class SimulationFailure extends Error {
   /** The run's knobs (group size, Raft options, fault rates). */
   readonly description: string;
   readonly traceTail: readonly string[];
-  /** Set when the failure matches a known, open Raft bug (see knownWedge); says which and why. */
-  readonly knownBug: string | undefined;
-  constructor(
-    seed: number,
-    step: number,
-    tick: number,
-    reason: string,
-    description: string,
-    traceTail: readonly string[],
-    knownBug?: string,
-  ) {
+  constructor(seed: number, step: number, tick: number, reason: string, description: string, traceTail: readonly string[]) {
     super(`seed ${seed}: ${reason} (step ${step}, tick ${tick})`);
     this.name = 'SimulationFailure';
     this.seed = seed;
     this.step = step;
     this.description = description;
     this.traceTail = traceTail;
-    this.knownBug = knownBug;
   }
 }
 
@@ -152,8 +141,8 @@ class Simulation {
     return host;
   }
 
-  private fail(reason: string, knownBug?: string): never {
-    throw new SimulationFailure(this.seed, this.trace.step, this.trace.tick, reason, this.description, this.trace.tail(), knownBug);
+  private fail(reason: string): never {
+    throw new SimulationFailure(this.seed, this.trace.step, this.trace.tick, reason, this.description, this.trace.tail());
   }
 
   // ---- the run ---------------------------------------------------------------------------------
@@ -171,12 +160,7 @@ class Simulation {
         break;
       }
     }
-    if (livenessTicks < 0) {
-      this.fail(
-        `liveness: no leader applied a new proposal on every member within ${livenessTicksMax} ticks of healing at tick ${healedAt}; ${this.describeState()}`,
-        this.knownWedge(),
-      );
-    }
+    if (livenessTicks < 0) this.fail(`liveness: no leader applied a new proposal on every member within ${livenessTicksMax} ticks of healing at tick ${healedAt}; ${this.describeState()}`);
     return {
       seed: this.seed,
       nodes: this.nodeCount,
@@ -191,38 +175,6 @@ class Simulation {
       readsChecked: this.checker.readsChecked,
       snapshotsSent: this.snapshotsSent,
     };
-  }
-
-  /**
-   * Recognizes an open Raft liveness bug, pinned by a deterministic failing test in scenario.test.ts
-   * ('a leader removed by a joint change does not wedge the group'): a node that is no longer a voter
-   * in its own configuration (removed or demoted, so it never campaigns) holds a more up-to-date log
-   * than a member still joint with it as an outgoing voter, whose elections need the vote it refuses.
-   * Classified so that the simulation still fails on anything else while that bug is open; once it is
-   * fixed this never matches.
-   */
-  private knownWedge(): string | undefined {
-    if (this.hostList.some((host) => host.up && host.node.status().softState.role === 'leader')) return undefined;
-    const last = (host: RaftHost): { index: number; term: number } => ({
-      index: host.disk.lastIndex(),
-      term: host.disk.term(host.disk.lastIndex()),
-    });
-    for (const blocker of this.hostList) {
-      const own = blocker.confState;
-      if (!blocker.up || own.voters.includes(blocker.id) || own.votersOutgoing.includes(blocker.id)) continue;
-      const blockerLast = last(blocker);
-      for (const member of this.hostList) {
-        if (member === blocker || !member.up || !member.confState.votersOutgoing.includes(blocker.id)) continue;
-        const memberLast = last(member);
-        if (blockerLast.term > memberLast.term || (blockerLast.term === memberLast.term && blockerLast.index > memberLast.index)) {
-          return (
-            `removed-node wedge: n${blocker.id}, not a voter in its configuration, has log ${blockerLast.index}/${blockerLast.term} ` +
-            `and refuses n${member.id}, still joint with it (${format.confState(member.confState)}), log ${memberLast.index}/${memberLast.term}`
-          );
-        }
-      }
-    }
-    return undefined;
   }
 
   private describeState(): string {
