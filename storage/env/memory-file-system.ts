@@ -109,11 +109,8 @@ export class MemoryFileSystem implements FileSystem {
   openRandomAccess(path: string): RandomAccessFile {
     const filePath = normalizePath(path);
     const inode = this.requireFile(filePath, 'open');
-    const epoch = this.epoch;
-    let closed = false;
-    const check = (operation: string): void => {
-      if (closed || this.epoch !== epoch) throw new StorageError('CLOSED', `${operation} ${filePath}: the file is closed`);
-    };
+    const guard = this.handleGuard(filePath);
+    const check = guard.check;
     return {
       path: filePath,
       get sizeBytes(): number {
@@ -132,7 +129,7 @@ export class MemoryFileSystem implements FileSystem {
         return this.afterRead(filePath, inode.copy(offset, length));
       },
       close: (): void => {
-        closed = true;
+        guard.close();
       },
     };
   }
@@ -290,12 +287,25 @@ export class MemoryFileSystem implements FileSystem {
     for (const filePath of this.files.keys()) this.children.get(posix.dirname(filePath))!.add(posix.basename(filePath));
   }
 
-  private openWritable(filePath: string, inode: MemoryInode): WritableFile {
+  /** Whether a handle may still be used: it is not closed, and it was opened since the last crash. */
+  private handleGuard(filePath: string): { readonly epoch: number; check(operation: string): void; close(): void } {
     const epoch = this.epoch;
     let closed = false;
-    const check = (operation: string): void => {
-      if (closed || this.epoch !== epoch) throw new StorageError('CLOSED', `${operation} ${filePath}: the file is closed`);
+    return {
+      epoch,
+      check: (operation: string): void => {
+        if (closed || this.epoch !== epoch) throw new StorageError('CLOSED', `${operation} ${filePath}: the file is closed`);
+      },
+      close: (): void => {
+        closed = true;
+      },
     };
+  }
+
+  private openWritable(filePath: string, inode: MemoryInode): WritableFile {
+    const guard = this.handleGuard(filePath);
+    const epoch = guard.epoch;
+    const check = guard.check;
     return {
       path: filePath,
       get sizeBytes(): number {
@@ -315,7 +325,7 @@ export class MemoryFileSystem implements FileSystem {
         this.markSynced(inode, lengthBytes);
       },
       close: (): void => {
-        closed = true;
+        guard.close();
       },
     };
   }
