@@ -43,6 +43,7 @@ import {
   type SnapshotMetadata,
 } from '../raft/types.js';
 import type { LsmDb, WriteBatch } from '../../storage/lsm/index.js';
+import { copyBytes } from '../../storage/lsm/coding.js';
 
 const PREFIX = new Uint8Array([0x01, ...new TextEncoder().encode('raft/')]);
 const RANGE_ID_OFFSET = PREFIX.length;
@@ -139,7 +140,7 @@ export function decodeEntry(bytes: Uint8Array): Entry {
   const typeByte = bytes[16];
   if (typeByte !== 0 && typeByte !== 1) throw new RaftInvariantError('storage-encoding', `entry type byte ${typeByte}`);
   const type: EntryType = typeByte === 1 ? 'confChange' : 'normal';
-  return { term: getU64(view, 0), index: getU64(view, 8), type, data: bytes.slice(ENTRY_HEADER_BYTES) };
+  return { term: getU64(view, 0), index: getU64(view, 8), type, data: copyBytes(bytes, ENTRY_HEADER_BYTES) };
 }
 
 const CONF_LISTS = ['voters', 'votersOutgoing', 'learners', 'learnersNext'] as const;
@@ -194,7 +195,7 @@ function decodeSnapshot(bytes: Uint8Array): Snapshot {
     learnersNext: lists[3]!,
     autoLeave,
   };
-  return { metadata: { index, term, confState }, data: bytes.slice(offset) };
+  return { metadata: { index, term, confState }, data: copyBytes(bytes, offset) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@
 
 import { StorageError } from '../env/errors.js';
 import { TIMESTAMP_SIZE_BYTES, type Timestamp, TIMESTAMP_ZERO, readTimestamp, writeTimestamp } from './timestamp.js';
+import { copyBytes } from '../lsm/coding.js';
 
 /** Values up to this many bytes are inlined in the lock and then the write record (TiKV's limit). */
 export const SHORT_VALUE_SIZE_BYTES_MAX = 255;
@@ -147,7 +148,7 @@ class Encoder {
     this.raw(value);
   }
   finish(): Uint8Array {
-    return this.bytes.slice(0, this.size);
+    return copyBytes(this.bytes, 0, this.size);
   }
 }
 
@@ -239,7 +240,7 @@ class Decoder {
   raw(length: number): Uint8Array {
     if (this.position + length > this.bytes.length) throw this.corrupt(`${length} bytes run past the end`);
     // A copy: the caller's buffer may be an iterator's, valid only until it moves.
-    const value = this.bytes.slice(this.position, this.position + length);
+    const value = copyBytes(this.bytes, this.position, this.position + length);
     this.position += length;
     return value;
   }

@@ -34,6 +34,7 @@ import { type ReadOptions, lockBlocksRead, loadValue } from './reader.js';
 import type { KeyIsLocked, LockedKey } from './results.js';
 import type { MvccSnapshot } from './snapshot.js';
 import { TIMESTAMP_SIZE_BYTES, type Timestamp, writeInvertedTimestamp } from './timestamp.js';
+import { copyBytes } from '../lsm/coding.js';
 
 /** Steps taken with next() before a seek is cheaper (TiKV's SEEK_BOUND). */
 const SEEK_BOUND = 8;
@@ -112,7 +113,7 @@ export function mvccScan(snapshot: MvccSnapshot, request: ScanRequest): ScanResu
       }
       if (atWrite) {
         const writeKeyBytes = writeIterator.key();
-        const prefix = writeKeyBytes.slice(0, writeKeyBytes.length - TIMESTAMP_SIZE_BYTES);
+        const prefix = copyBytes(writeKeyBytes, 0, writeKeyBytes.length - TIMESTAMP_SIZE_BYTES);
         const visible = reverse ? visibleBackward(writeIterator, prefix, readTs) : visibleForward(writeIterator, prefix, readTs);
         if (!blocked && visible !== undefined && visible.kind === 'put') {
           userKey ??= decodeUserKey(prefix, 1).userKey;

@@ -13,6 +13,7 @@
 import { ArrayIterator, type KeyValueIterator } from '../lsm/iterator.js';
 import { ValueType } from '../lsm/internal-key.js';
 import type { WriteBatch } from '../lsm/write-batch.js';
+import { copyBytes } from '../lsm/coding.js';
 
 export interface IteratorBounds {
   readonly lowerBound?: Uint8Array | undefined;
@@ -73,7 +74,7 @@ export class MemoryMvccStore {
     batch.forEach((type, key, value) => {
       if (type === ValueType.Value) {
         const index = lowerBoundIndex(next, key);
-        const entry: Entry = [key.slice(), value.slice()];
+        const entry: Entry = [copyBytes(key), copyBytes(value)];
         if (index < next.length && compare(next[index]![0], key) === 0) next[index] = entry;
         else next.splice(index, 0, entry);
       } else if (type === ValueType.Deletion) {

@@ -26,6 +26,7 @@ import { scanLocks } from '../scanner.js';
 import type { MvccSnapshot } from '../snapshot.js';
 import { TIMESTAMP_SIZE_BYTES, type Timestamp } from '../timestamp.js';
 import { checkTimestamp, failed } from './common.js';
+import { copyBytes } from '../../lsm/coding.js';
 
 export const GC_KEY_LIMIT_DEFAULT = 1024;
 export const GC_KEY_LIMIT_MAX = 65536;
@@ -66,7 +67,7 @@ export function gc(snapshot: MvccSnapshot, request: GcRequest): ActionOutput<GcR
     iterator.seekToFirst();
     while (iterator.valid()) {
       const first = iterator.key();
-      const prefix = first.slice(0, first.length - TIMESTAMP_SIZE_BYTES);
+      const prefix = copyBytes(first, 0, first.length - TIMESTAMP_SIZE_BYTES);
       const { userKey } = decodeUserKey(prefix, 1);
       if (keysExamined === keyLimit) return { batch, result: { code: 'OK', keysExamined, versionsDeleted, resumeKey: userKey } };
       keysExamined++;
