@@ -8,6 +8,7 @@ export * from './results.js';
 export * from './snapshot.js';
 export * from './reader.js';
 export * from './scanner.js';
+export * from './read-set.js';
 export * from './actions/prewrite.js';
 export * from './actions/acquire-pessimistic-lock.js';
 export * from './actions/commit.js';
