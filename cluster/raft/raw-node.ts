@@ -22,6 +22,7 @@ import type { Config } from './config.js';
 import { RaftUsageError, StepRejectedError } from './errors.js';
 import type { ProgressState } from './progress.js';
 import { Raft } from './raft.js';
+import { localLeaseReadIndex } from './step-leader.js';
 import {
   type ConfChange,
   type ConfState,
@@ -158,6 +159,14 @@ export class RawNode {
   /** Reports that `id` could not be reached, so optimistic replication to it falls back to probing. */
   reportUnreachable(id: NodeId): void {
     this.raft.step({ type: 'unreachable', from: id, to: this.raft.id, term: 0 });
+  }
+
+  /**
+   * The index a linearizable read may be served at locally, now, under the leader lease (lease-based
+   * reads only); undefined when a read-index round is needed. Serve the read once applied >= index.
+   */
+  leaseReadIndex(): number | undefined {
+    return localLeaseReadIndex(this.raft);
   }
 
   /** Reports how sending a snapshot to `id` ended. */

@@ -226,6 +226,17 @@ function leaseValid(r: Raft): boolean {
 }
 
 /**
+ * The index a read may be served at right now without a round trip: the commit index, when this node
+ * leads with lease-based reads, has committed an entry of its term and holds a valid lease (the same
+ * conditions under which a read-index request would be answered at once). Undefined otherwise.
+ */
+export function localLeaseReadIndex(r: Raft): number | undefined {
+  if (r.role !== 'leader' || r.readOnly.option !== 'lease-based') return undefined;
+  if (!r.committedEntryInCurrentTerm() || r.leadTransferee !== NO_NODE || !leaseValid(r)) return undefined;
+  return r.log.committed;
+}
+
+/**
  * Starts confirming a read (safe: a heartbeat round), or answers it at once under a valid lease
  * (lease-based: no other leader can exist, so every committed write is in our log; the commit index
  * now covers all writes that completed before the read arrived). An expired lease is renewed by a
