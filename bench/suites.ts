@@ -33,4 +33,11 @@ export const benchSuites: ReadonlyMap<string, { summary: string; load: SuiteLoad
       load: async () => (await import('./raft/raft-bench.js')).raftSuite,
     },
   ],
+  [
+    'txn',
+    {
+      summary: 'embedded durable transactions (1-key, 10-key across ranges) and point reads, vs raw synced LSM batches',
+      load: async () => (await import('./txn/txn-bench.js')).txnSuite,
+    },
+  ],
 ]);

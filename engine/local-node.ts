@@ -5,7 +5,15 @@
 // call skips serialization, never a layer").
 
 import { KvService } from '../cluster/node/kv-service.js';
-import type { NodeEndpoint } from '../cluster/node/protocol.js';
+import type {
+  NodeEndpoint,
+  PlacementBodies,
+  PlacementMethod,
+  PlacementResponse,
+  RangeMethod,
+  RangeRequestEnvelope,
+  RangeResponse,
+} from '../cluster/node/protocol.js';
 import { type StoreConfig, Store } from '../cluster/node/store.js';
 import { RoutingClient } from '../cluster/kv/routing-client.js';
 import { TsoClient } from '../cluster/kv/tso-client.js';
@@ -25,6 +33,48 @@ export interface LocalNodeOptions {
   readonly lsm?: Partial<Omit<LsmOptions, 'fs' | 'dir' | 'clock'>> | undefined;
 }
 
+/**
+ * The node as its in-process clients reach it. A local call resolves through promises only, so a busy
+ * client could keep the microtask queue full and starve timers (Raft ticks, heartbeats) and I/O for
+ * seconds; every call made after the event loop has been held for SLICE_MS first waits for one turn of
+ * the loop, shared by all callers (the role socket reads play between processes).
+ */
+class LocalEndpoint implements NodeEndpoint {
+  private static readonly SLICE_MS = 2;
+  private sliceStartedMs: number;
+  private pendingTurn: Promise<void> | undefined;
+
+  constructor(
+    private readonly service: KvService,
+    private readonly clock: Clock,
+  ) {
+    this.sliceStartedMs = clock.monotonicMs();
+  }
+
+  private turn(): Promise<void> | undefined {
+    if (this.clock.monotonicMs() - this.sliceStartedMs <= LocalEndpoint.SLICE_MS) return undefined;
+    return (this.pendingTurn ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.pendingTurn = undefined;
+        this.sliceStartedMs = this.clock.monotonicMs();
+        resolve();
+      }),
+    ));
+  }
+
+  async sendRange<M extends RangeMethod>(request: RangeRequestEnvelope<M>): Promise<RangeResponse<M>> {
+    const turn = this.turn();
+    if (turn !== undefined) await turn;
+    return this.service.sendRange(request);
+  }
+
+  async sendPlacement<M extends PlacementMethod>(method: M, body: PlacementBodies[M]): Promise<PlacementResponse<M>> {
+    const turn = this.turn();
+    if (turn !== undefined) await turn;
+    return this.service.sendPlacement(method, body);
+  }
+}
+
 export class LocalNode {
   private constructor(
     readonly db: LsmDb,
@@ -40,7 +90,7 @@ export class LocalNode {
       const nodeId = options.nodeId ?? 1;
       const store = await Store.open({ db, nodeId, clock: options.clock, random: options.random, config: options.store });
       const service = new KvService(store);
-      const endpoint: NodeEndpoint = service;
+      const endpoint = new LocalEndpoint(service, options.clock);
       const client = new RoutingClient({ node: (id) => (id === nodeId ? endpoint : undefined), seedNodeIds: [nodeId], clock: options.clock });
       const timestamps = new TsoClient((count) => client.timestamps(count));
       return new LocalNode(db, store, service, client, timestamps);

@@ -40,7 +40,7 @@ import {
   maxTimestamp,
 } from '../../storage/mvcc/index.js';
 import type { CheckReadSetRequest, CheckReadSetResult } from '../../storage/mvcc/read-set.js';
-import type { RangeDescriptor } from '../placement/range-descriptor.js';
+import { type RangeDescriptor, spanContainsKey } from '../placement/range-descriptor.js';
 import type {
   BatchGetRequest,
   BatchGetResult,
@@ -222,14 +222,7 @@ export class RoutingClient implements KvClient, DeadlockDetector {
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= this.options.maxAttempts) throw new KvUnavailableError(`${method}: gave up after ${attempt} attempts: ${lastError}`);
       if (attempt > 0) await this.backoff(attempt - 1);
-      const parts = new Map<number, Part<T>>();
-      for (const item of pending) {
-        const descriptor = await this.locate(keyOf(item));
-        const part = parts.get(descriptor.rangeId);
-        if (part === undefined) parts.set(descriptor.rangeId, { descriptor, items: [item] });
-        else part.items.push(item);
-      }
-      const list = [...parts.values()];
+      const list = await this.groupByRange(pending, keyOf);
       const responses = await Promise.all(list.map((part) => this.sendToRange(part.descriptor, method, build(part.items, part.descriptor))));
       pending = [];
       for (let i = 0; i < list.length; i++) {
@@ -244,8 +237,29 @@ export class RoutingClient implements KvClient, DeadlockDetector {
         }
       }
     }
-    done.sort((a, b) => compareKeys(a.start, b.start));
+    if (done.length > 1) done.sort((a, b) => compareKeys(a.start, b.start));
     return done;
+  }
+
+  /** Groups items by the range of their key (one part, without a map, when they share a range). */
+  private async groupByRange<T>(items: readonly T[], keyOf: (item: T) => Uint8Array): Promise<Part<T>[]> {
+    const firstKey = keyOf(items[0]!);
+    const first = this.cache.lookup(firstKey) ?? (await this.locate(firstKey));
+    let oneRange = true;
+    for (let i = 1; i < items.length && oneRange; i++) {
+      const key = keyOf(items[i]!);
+      oneRange = spanContainsKey(first, key);
+    }
+    if (oneRange) return [{ descriptor: first, items: [...items] }];
+    const parts = new Map<number, Part<T>>();
+    for (const item of items) {
+      const key = keyOf(item);
+      const descriptor = this.cache.lookup(key) ?? (await this.locate(key));
+      const part = parts.get(descriptor.rangeId);
+      if (part === undefined) parts.set(descriptor.rangeId, { descriptor, items: [item] });
+      else part.items.push(item);
+    }
+    return [...parts.values()];
   }
 
   /** Sends one request per range over [startKey, endKey), in key order, resending on routing errors. */

@@ -188,10 +188,12 @@ export class KvService implements NodeEndpoint {
 
   private async read<M extends RangeMethod>(request: RangeRequestEnvelope<M>, keys: Uint8Array[], spans: Span[]): Promise<unknown> {
     let replica = this.checkedReplica(request.rangeId, keys, spans);
+    // The common case takes no await: a valid lease and nothing left to apply below its index.
     const leaseIndex = replica.raft.leaseReadIndex();
     const index = leaseIndex ?? (await this.store.readIndex(replica));
     const applied = replica.waitApplied(index);
     if (applied !== undefined) await applied;
+    if (leaseIndex === undefined || applied !== undefined) replica = this.checkedReplica(request.rangeId, keys, spans);
     if (request.method !== 'checkReadSet') {
       const readTs = (request.body as RangeBodies['scan']).readTs;
       if (readTs > this.store.maxReadTs) this.store.maxReadTs = readTs;
