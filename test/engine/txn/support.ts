@@ -109,3 +109,31 @@ export async function retryTxn<T>(
     }
   }
 }
+
+/** Stands between the coordinator and the KV layer: sees every call, and may change or fail it. */
+export type KvInterceptor = (method: keyof KvClient, args: readonly unknown[], call: () => Promise<unknown>) => Promise<unknown>;
+
+/** A wrapKv that routes every KvClient call through `interceptor`. */
+export function interceptKv(interceptor: KvInterceptor): (kv: KvClient) => KvClient {
+  return (kv) =>
+    new Proxy(kv, {
+      get(target, property, receiver) {
+        const member: unknown = Reflect.get(target, property, receiver);
+        if (typeof member !== 'function') return member;
+        return (...args: unknown[]) => interceptor(property as keyof KvClient, args, () => (member as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+      },
+    });
+}
+
+export interface KvCall {
+  readonly method: keyof KvClient;
+  readonly args: readonly unknown[];
+}
+
+/** A wrapKv that appends every call to `log`. */
+export function recordKvCalls(log: KvCall[]): (kv: KvClient) => KvClient {
+  return interceptKv((method, args, call) => {
+    log.push({ method, args });
+    return call();
+  });
+}
