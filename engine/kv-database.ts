@@ -98,6 +98,19 @@ export class KvDatabase {
     return this.node.client.ranges();
   }
 
+  /**
+   * Test hook: the process dies. Requests fail at once, timers stop, in-flight work is abandoned and
+   * the storage is dropped without a flush — what a crash leaves is what the file system kept.
+   */
+  async kill(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.node.client.close();
+    await this.node.store.close();
+    await this.transactions.close().catch(() => undefined);
+    await this.node.db.close().catch(() => undefined);
+  }
+
   /** Waits for background commits, then stops the node and closes its storage. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -103,6 +103,7 @@ export class RoutingClient implements KvClient, DeadlockDetector {
   readonly cache = new RangeCache();
   private readonly options: Required<RoutingClientOptions>;
   private metaLeader: number | undefined;
+  private closed = false;
 
   constructor(options: RoutingClientOptions) {
     this.options = { maxAttempts: 40, backoffBaseMs: 1, backoffMaxMs: 200, prefetch: 8, ...options };
@@ -110,13 +111,24 @@ export class RoutingClient implements KvClient, DeadlockDetector {
 
   // ---- routing ------------------------------------------------------------------------------------
 
+  /** Fails every later request at once (the node is going away); requests in a retry loop stop. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new KvUnavailableError('the routing client is closed');
+  }
+
   private backoff(attempt: number): Promise<void> {
+    this.checkOpen();
     const delay = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** attempt);
     return new Promise((resolve) => this.options.clock.setTimer(delay, resolve));
   }
 
   /** Sends a placement request to the meta range's leader, finding it among the known nodes. */
   async placement<M extends PlacementMethod>(method: M, body: PlacementBodies[M]): Promise<PlacementResults[M]> {
+    this.checkOpen();
     let lastError = 'no node answered';
     for (let attempt = 0; attempt < this.options.maxAttempts; attempt++) {
       const candidates = this.metaLeader !== undefined ? [this.metaLeader, ...this.options.seedNodeIds] : [...this.options.seedNodeIds];
@@ -166,6 +178,7 @@ export class RoutingClient implements KvClient, DeadlockDetector {
   }
 
   private async sendToRange<M extends RangeMethod>(descriptor: RangeDescriptor, method: M, body: RangeBodies[M]): Promise<RangeResponse<M>> {
+    this.checkOpen();
     const nodeId = this.cache.leaderOf(descriptor.rangeId) ?? descriptor.replicas[0]!.nodeId;
     const endpoint = this.options.node(nodeId);
     if (endpoint === undefined) return { ok: false, error: { code: 'UNAVAILABLE', message: `node ${nodeId} is unknown` } };
