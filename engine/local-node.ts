@@ -62,10 +62,9 @@ class LocalEndpoint implements NodeEndpoint {
     ));
   }
 
-  async sendRange<M extends RangeMethod>(request: RangeRequestEnvelope<M>): Promise<RangeResponse<M>> {
+  sendRange<M extends RangeMethod>(request: RangeRequestEnvelope<M>): Promise<RangeResponse<M>> {
     const turn = this.turn();
-    if (turn !== undefined) await turn;
-    return this.service.sendRange(request);
+    return turn === undefined ? this.service.sendRange(request) : turn.then(() => this.service.sendRange(request));
   }
 
   async sendPlacement<M extends PlacementMethod>(method: M, body: PlacementBodies[M]): Promise<PlacementResponse<M>> {

@@ -92,6 +92,20 @@ export class Latches {
     }
   }
 
+  /** Whether a writer holds one of `keys` or a key inside `span` (the check of awaitWriters, no wait). */
+  anyHeld(keys: readonly Uint8Array[], span?: { start: Uint8Array | undefined; end: Uint8Array | undefined }): boolean {
+    if (this.held.size === 0) return false;
+    for (const key of keys) if (this.held.has(latchId(key))) return true;
+    if (span !== undefined) {
+      for (const latch of this.held.values()) {
+        if (span.start !== undefined && Buffer.compare(latch.key, span.start) < 0) continue;
+        if (span.end !== undefined && Buffer.compare(latch.key, span.end) >= 0) continue;
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Resolves once every writer queued now on one of `keys` is done; undefined (no wait) when none is.
    * With `span`, also waits for latched keys inside [span.start, span.end).
