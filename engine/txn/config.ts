@@ -3,8 +3,9 @@
 //
 // Invariants checked: every duration is a positive integer; heartbeatIntervalMs <= lockTtlMs / 2, so
 // that a lock held longer than half its TTL is extended before it runs out; the backoff bounds are
-// ordered; batch sizes are positive.
+// ordered; batch sizes are positive, and a scan page is within the MVCC scan limit.
 
+import { SCAN_LIMIT_MAX } from '../../storage/mvcc/index.js';
 import { TxnError } from './errors.js';
 
 /** Where the coordinator may stop (a test hook, see TxnConfig.failpoint). */
@@ -53,11 +54,11 @@ export interface TxnConfig {
   /** The most keys one commit request carries; secondaries are committed in batches of this size. */
   readonly commitBatchKeysMax: number;
   /** The most pairs one scan request fetches; a longer scan pages. */
-  readonly scanBatchSize: number;
+  readonly scanBatchPairsMax: number;
   /** The most keys a transaction may write (or lock); more fails with 54000 before anything is sent. */
   readonly writeKeysMax: number;
   /** Resolved transaction outcomes remembered per manager (a lock met twice is resolved without asking). */
-  readonly statusCacheSize: number;
+  readonly statusCacheEntriesMax: number;
   /** See Failpoint: a test hook, undefined in production. */
   readonly failpoint?: Failpoint | undefined;
 }
@@ -72,9 +73,9 @@ export const TXN_CONFIG_DEFAULTS: TxnConfig = {
   backoffBaseMs: 2,
   backoffMaxMs: 500,
   commitBatchKeysMax: 4096,
-  scanBatchSize: 256,
+  scanBatchPairsMax: 256,
   writeKeysMax: 300_000,
-  statusCacheSize: 2048,
+  statusCacheEntriesMax: 2048,
   failpoint: undefined,
 };
 
@@ -89,9 +90,9 @@ export function makeTxnConfig(overrides: Partial<TxnConfig> = {}): TxnConfig {
     'backoffBaseMs',
     'backoffMaxMs',
     'commitBatchKeysMax',
-    'scanBatchSize',
+    'scanBatchPairsMax',
     'writeKeysMax',
-    'statusCacheSize',
+    'statusCacheEntriesMax',
   ];
   for (const name of positive) {
     const value = config[name];
@@ -104,6 +105,9 @@ export function makeTxnConfig(overrides: Partial<TxnConfig> = {}): TxnConfig {
       'INVALID_ARGUMENT',
       `TxnConfig.heartbeatIntervalMs (${config.heartbeatIntervalMs}) must be at most half of lockTtlMs (${config.lockTtlMs})`,
     );
+  }
+  if (config.scanBatchPairsMax > SCAN_LIMIT_MAX) {
+    throw new TxnError('INVALID_ARGUMENT', `TxnConfig.scanBatchPairsMax (${config.scanBatchPairsMax}) is above the scan limit ${SCAN_LIMIT_MAX}`);
   }
   if (config.backoffBaseMs > config.backoffMaxMs) {
     throw new TxnError('INVALID_ARGUMENT', `TxnConfig.backoffBaseMs (${config.backoffBaseMs}) is above backoffMaxMs (${config.backoffMaxMs})`);

@@ -90,7 +90,8 @@ export async function withLockWait<Result extends { readonly code: string }>(
       if (!(await backoff.wait(outcome.msBeforeExpiry))) throw timeout(options, first.key, first.lock.startTs);
     }
   } finally {
-    if (registered) await deps.detector.cleanUpWaitFor(options.startTs);
+    // A detector that cannot be reached must not replace the wait's own outcome; its edges expire.
+    if (registered) await deps.detector.cleanUpWaitFor(options.startTs).catch(() => undefined);
   }
 }
 

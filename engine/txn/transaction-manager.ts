@@ -51,7 +51,7 @@ export class TransactionManager {
       clock: deps.clock,
       random: deps.random,
       config: this.config,
-      resolver: new LockResolver(deps.kv, deps.tso, new TxnStatusCache(this.config.statusCacheSize)),
+      resolver: new LockResolver(deps.kv, deps.tso, new TxnStatusCache(this.config.statusCacheEntriesMax)),
       track: (work) => this.track(work),
       isClosed: () => this.closed,
       onFinished: (transaction) => this.active.delete(transaction),

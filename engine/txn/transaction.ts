@@ -36,7 +36,6 @@ import { USER_KEY_MIN } from '../../cluster/kv/kv-client.js';
 import {
   type KeyValuePair,
   type PrewriteMutation,
-  SCAN_LIMIT_MAX,
   TIMESTAMP_MAX,
   TIMESTAMP_ZERO,
   type Timestamp,
@@ -163,16 +162,17 @@ export class Transaction {
 
   /**
    * The pairs in [startKey, endKey) in this transaction's view, in key order (or reversed), at most
-   * `limit`. An absent startKey is the start of the user key space, an absent endKey its end.
+   * `limit`. An absent startKey (or one below USER_KEY_MIN) is the start of the user key space, an
+   * absent endKey its end.
    */
   scan(startKey: Uint8Array | undefined, endKey: Uint8Array | undefined, options: ScanOptions = {}): Promise<KeyValuePair[]> {
     return this.run(async () => {
-      if (startKey !== undefined) checkUserKey(startKey);
       const limit = options.limit ?? Infinity;
       if (limit !== Infinity && (!Number.isSafeInteger(limit) || limit < 0)) {
         throw new TxnError('INVALID_ARGUMENT', `scan limit ${limit} is not a non-negative integer`);
       }
-      const start = startKey === undefined ? USER_KEY_MIN : copyKey(startKey);
+      // A start below the user key space (the empty key, say) means its beginning.
+      const start = startKey === undefined || compareKeys(startKey, USER_KEY_MIN) < 0 ? USER_KEY_MIN : copyKey(startKey);
       const end = endKey === undefined ? undefined : copyKey(endKey);
       if (limit === 0 || (end !== undefined && compareKeys(start, end) >= 0)) return [];
       const reverse = options.reverse === true;
@@ -181,7 +181,7 @@ export class Transaction {
         endKey: end,
         limit,
         reverse,
-        pageSize: Math.min(this.runtime.config.scanBatchSize, SCAN_LIMIT_MAX),
+        pageSize: this.runtime.config.scanBatchPairsMax,
         overlay: this.buffer.range(start, end, reverse),
         fetch: (pageStart, pageEnd, pageLimit) => this.scanStore(pageStart, pageEnd, pageLimit, reverse),
       });

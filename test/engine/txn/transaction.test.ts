@@ -55,7 +55,7 @@ t.test('reads see the snapshot plus the transaction’s own writes', async (t) =
 
 t.test('scans merge buffered writes with the store (seeded model check)', async (t) => {
   const random = new SeededRandom(seed);
-  const env = await openTxnTestKv({ seed, splitKeys: SPLITS, config: { scanBatchSize: 3 } });
+  const env = await openTxnTestKv({ seed, splitKeys: SPLITS, config: { scanBatchPairsMax: 3 } });
   const keys = 'abcdefghijklmnop'.split('');
   for (let round = 0; round < 12; round++) {
     const model = new Map<string, string>();
