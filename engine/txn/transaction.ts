@@ -63,6 +63,13 @@ export interface TxnOptions {
   readonly failpoint?: Failpoint | undefined;
 }
 
+/** One write of a statement (Transaction.write). */
+export type TxnWrite =
+  | { readonly kind: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
+  /** Fails with 23505 if the key has a live value. */
+  | { readonly kind: 'insert'; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly kind: 'delete'; readonly key: Uint8Array };
+
 export interface ScanOptions {
   /** At most this many pairs (a positive integer); absent means all. */
   readonly limit?: number | undefined;
@@ -191,39 +198,49 @@ export class Transaction {
   }
 
   put(key: Uint8Array, value: Uint8Array): Promise<void> {
-    return this.run(async () => {
-      const [ownKey, ownValue] = this.prepareWrite(key, value);
-      if (this.writesArePessimistic) await this.lockKeys([{ key: ownKey }]);
-      this.buffer.put(ownKey, ownValue);
-    });
+    return this.write([{ kind: 'put', key, value }]);
   }
 
   /** A put that requires the key to have no live value: 23505 at commit, or now when the key is locked. */
   insert(key: Uint8Array, value: Uint8Array): Promise<void> {
-    return this.run(async () => {
-      const [ownKey, ownValue] = this.prepareWrite(key, value);
-      const previous = this.buffer.getWrite(ownKey);
-      if (previous !== undefined && previous.kind !== 'delete') throw duplicateKey(ownKey);
-      if (previous?.kind === 'delete') {
-        // Our own delete made the key absent: inserting it again replaces the row.
-        this.buffer.put(ownKey, ownValue);
-        return;
-      }
-      if (this.buffer.hasLockedValue(ownKey)) {
-        // We hold its lock and know its newest value: the check is exact here and now.
-        if (this.buffer.lookup(ownKey)!.value !== undefined) throw duplicateKey(ownKey);
-      } else if (this.writesArePessimistic) {
-        await this.lockKeys([{ key: ownKey, shouldNotExist: true }]);
-      }
-      this.buffer.insert(ownKey, ownValue);
-    });
+    return this.write([{ kind: 'insert', key, value }]);
   }
 
   delete(key: Uint8Array): Promise<void> {
+    return this.write([{ kind: 'delete', key }]);
+  }
+
+  /**
+   * The writes of one statement, applied in order. Under READ COMMITTED their keys are locked with one
+   * request (a statement that writes many rows waits once, not once per row).
+   */
+  write(writes: readonly TxnWrite[]): Promise<void> {
     return this.run(async () => {
-      const [ownKey] = this.prepareWrite(key, undefined);
-      if (this.writesArePessimistic) await this.lockKeys([{ key: ownKey }]);
-      this.buffer.delete(ownKey);
+      this.checkWritable(writes.every((entry) => entry.kind === 'delete') ? 'DELETE' : 'INSERT or UPDATE');
+      const owned = writes.map((entry): TxnWrite => {
+        checkUserKey(entry.key);
+        if (entry.kind === 'delete') return { kind: 'delete', key: copyKey(entry.key) };
+        if (!(entry.value instanceof Uint8Array)) throw new TxnError('INVALID_ARGUMENT', 'a value must be a Uint8Array');
+        return { kind: entry.kind, key: copyKey(entry.key), value: new Uint8Array(entry.value) };
+      });
+      this.reserveKeys(owned.map((entry) => entry.key));
+      if (this.writesArePessimistic) {
+        // The first write of each key decides whether its lock must also find it absent: an insert
+        // into a key this transaction has not written and whose value it does not already know.
+        const entries = new Map<string, { key: Uint8Array; shouldNotExist: boolean }>();
+        for (const entry of owned) {
+          const text = keyString(entry.key);
+          if (entries.has(text)) continue;
+          const known = this.buffer.getWrite(entry.key) !== undefined || this.buffer.hasLockedValue(entry.key);
+          entries.set(text, { key: entry.key, shouldNotExist: entry.kind === 'insert' && !known });
+        }
+        await this.lockKeys([...entries.values()]);
+      }
+      for (const entry of owned) {
+        if (entry.kind === 'put') this.buffer.put(entry.key, entry.value);
+        else if (entry.kind === 'delete') this.buffer.delete(entry.key);
+        else this.bufferInsert(entry.key, entry.value);
+      }
     });
   }
 
@@ -369,13 +386,19 @@ export class Transaction {
     if (this.readOnly) throw new TxnError('READ_ONLY', `cannot execute ${what} in a read-only transaction`);
   }
 
-  private prepareWrite(key: Uint8Array, value: Uint8Array | undefined): [Uint8Array, Uint8Array] {
-    this.checkWritable(value === undefined ? 'DELETE' : 'INSERT or UPDATE');
-    checkUserKey(key);
-    if (value !== undefined && !(value instanceof Uint8Array)) throw new TxnError('INVALID_ARGUMENT', 'a value must be a Uint8Array');
-    const ownKey = copyKey(key);
-    this.reserveKeys([ownKey]);
-    return [ownKey, value === undefined ? new Uint8Array(0) : new Uint8Array(value)];
+  /** Buffers an insert, checking what this transaction already knows (see insert()). */
+  private bufferInsert(key: Uint8Array, value: Uint8Array): void {
+    const previous = this.buffer.getWrite(key);
+    if (previous?.kind === 'delete') {
+      // Our own delete made the key absent: inserting it again replaces the row.
+      this.buffer.put(key, value);
+      return;
+    }
+    if (previous !== undefined) throw duplicateKey(key);
+    // A key we hold the lock of has a known newest value: the check is exact here and now. Otherwise
+    // the prewrite checks it (REPEATABLE READ and SERIALIZABLE write optimistically).
+    if (this.buffer.hasLockedValue(key) && this.buffer.lookup(key)!.value !== undefined) throw duplicateKey(key);
+    this.buffer.insert(key, value);
   }
 
   /** Counts `keys` against writeKeysMax (54000 beyond it). */

@@ -6,7 +6,8 @@
 //  - two transactions that lock in opposite orders deadlock: exactly one gets 40P01 (its locks are
 //    released), the other proceeds and commits;
 //  - heartbeats keep a long transaction's locks alive far past their TTL (a short one sends none);
-//  - rollback leaves no lock and no value behind.
+//  - rollback leaves no lock and no value behind;
+//  - a statement that writes many rows locks them with one request.
 import t from 'tap';
 import { TxnError, isTxnError } from '../../../engine/txn/errors.js';
 import type { Transaction } from '../../../engine/txn/transaction.js';
@@ -177,5 +178,45 @@ t.test('rollback leaves nothing behind', async (t) => {
   const check = await env.manager.begin();
   t.same((await check.scan(undefined, undefined)).map((pair) => [text(pair.key), text(pair.value)]), [['a', 'kept']], 'no value changed');
   await check.commit();
+  await env.close();
+});
+
+t.test('a statement’s writes are locked with one request', async (t) => {
+  const calls: KvCall[] = [];
+  const env = await openTxnTestKv({ seed, splitKeys: SPLITS, wrapKv: recordKvCalls(calls) });
+  const setup = await env.manager.begin();
+  await setup.put(bytes('taken'), bytes('1'));
+  await setup.commit();
+  calls.length = 0;
+
+  const txn = await env.manager.begin({ isolation: 'read committed' });
+  await txn.write([
+    { kind: 'put', key: bytes('a'), value: bytes('1') },
+    { kind: 'insert', key: bytes('n'), value: bytes('1') },
+    { kind: 'delete', key: bytes('taken') },
+    { kind: 'insert', key: bytes('taken'), value: bytes('again') },
+    { kind: 'put', key: bytes('z'), value: bytes('1') },
+  ]);
+  const locks = calls.filter((call) => call.method === 'acquirePessimisticLock');
+  t.equal(locks.length, 1, 'one lock request for five writes over two ranges');
+  t.same(
+    (locks[0]!.args[0] as { keys: { key: Uint8Array; shouldNotExist?: boolean }[] }).keys.map((entry) => [text(entry.key), entry.shouldNotExist]),
+    [
+      ['a', false],
+      ['n', true],
+      ['taken', false],
+      ['z', false],
+    ],
+    'an insert must find its key absent, unless the statement deleted it first',
+  );
+  await t.rejects(
+    txn.write([{ kind: 'insert', key: bytes('a'), value: bytes('2') }]),
+    { code: 'UNIQUE_VIOLATION' },
+    'inserting a key the transaction wrote',
+  );
+  const check = await env.manager.begin();
+  t.same((await check.batchGet([bytes('a'), bytes('taken')])).map(text), [undefined, '1'], 'the failed transaction changed nothing');
+  await check.commit();
+  t.same(await env.locks(), []);
   await env.close();
 });
