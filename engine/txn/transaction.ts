@@ -46,7 +46,7 @@ import type { Failpoint } from './config.js';
 import { TxnError, assertTxn, formatKey, isTxnError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
 import { checkUserKey, compareKeys, copyKey, keyString, sortedDistinctKeys } from './keys.js';
-import { type LockWaitDeps, withLockWait } from './lock-wait.js';
+import { withLockWait } from './lock-wait.js';
 import { mergedScan } from './merged-scan.js';
 import { ReadSetRecorder } from './read-set-recorder.js';
 import type { TxnRuntime } from './runtime.js';
@@ -92,8 +92,8 @@ export class Transaction {
   private readonly buffer = new WriteBuffer();
   private readonly readSet: ReadSetRecorder | undefined;
   private primary: Uint8Array | undefined;
-  /** Keys this transaction holds pessimistic locks on, with the forUpdateTs of each. */
-  private readonly lockedKeys = new Map<string, Timestamp>();
+  /** Keys this transaction holds pessimistic locks on. */
+  private readonly lockedKeys = new Set<string>();
   /** Every key a lock request was sent for (a failed multi-range request may have locked some). */
   private readonly lockRequestedKeys = new Map<string, Uint8Array>();
   /** Keys written or locked, for the writeKeysMax bound. */
@@ -105,7 +105,6 @@ export class Transaction {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly heartbeat: Heartbeat;
   private readonly failpoint: Failpoint | undefined;
-  private readonly waitDeps: LockWaitDeps;
 
   /** Made by TransactionManager.begin. */
   constructor(
@@ -121,7 +120,6 @@ export class Transaction {
     this.readSet = this.isolation === 'serializable' ? new ReadSetRecorder() : undefined;
     this.failpoint = options.failpoint ?? runtime.config.failpoint;
     this.heartbeat = new Heartbeat(runtime.kv, runtime.clock, runtime.config, startTs, () => this.primary, runtime.track);
-    this.waitDeps = runtime;
   }
 
   /** True until the transaction commits, rolls back, fails or is abandoned. */
@@ -285,7 +283,7 @@ export class Transaction {
         const pessimistic = this.lockedKeys.has(keyString(key)) ? true : undefined;
         return write.kind === 'delete' ? { kind: 'delete', key, pessimistic } : { kind: write.kind, key, value: write.value, pessimistic };
       });
-      for (const [text] of this.lockedKeys) {
+      for (const text of this.lockedKeys) {
         const key = this.lockRequestedKeys.get(text)!;
         if (this.buffer.getWrite(key) === undefined) mutations.push({ kind: 'lock', key, pessimistic: true });
       }
@@ -416,7 +414,7 @@ export class Transaction {
     const { kv } = this.runtime;
     const readTs = this.readTs;
     const result = await withLockWait(
-      this.waitDeps,
+      this.runtime,
       { startTs: this.startTs, callerTs: readTs, holdsLocks: () => this.lockRequestedKeys.size > 0, bypass: this.bypass, what: 'read' },
       () => kv.batchGet({ keys, readTs, bypassLockTs: this.bypass }),
     );
@@ -429,7 +427,7 @@ export class Transaction {
     const { kv } = this.runtime;
     const readTs = this.readTs;
     const result = await withLockWait(
-      this.waitDeps,
+      this.runtime,
       { startTs: this.startTs, callerTs: readTs, holdsLocks: () => this.lockRequestedKeys.size > 0, bypass: this.bypass, what: 'read' },
       () => kv.scan({ startKey, endKey, readTs, limit, reverse, bypassLockTs: this.bypass }),
     );
@@ -449,7 +447,7 @@ export class Transaction {
     const freshForUpdateTs = this.isolation === 'read committed';
     let forUpdateTs = freshForUpdateTs ? await tso.now() : this.startTs;
     this.heartbeat.start();
-    const result = await withLockWait(this.waitDeps, { startTs: this.startTs, callerTs: TIMESTAMP_ZERO, holdsLocks: () => true, what: 'lock' }, async () => {
+    const result = await withLockWait(this.runtime, { startTs: this.startTs, callerTs: TIMESTAMP_ZERO, holdsLocks: () => true, what: 'lock' }, async () => {
       for (let retry = 0; ; retry++) {
         const attempt = await kv.acquirePessimisticLock({
           keys,
@@ -483,7 +481,7 @@ export class Transaction {
     const values = result.values;
     assertTxn(values !== undefined && values.length === keys.length, 'acquirePessimisticLock did not return a value per key');
     keys.forEach(({ key }, index) => {
-      this.lockedKeys.set(keyString(key), forUpdateTs);
+      this.lockedKeys.add(keyString(key));
       this.buffer.setLockedValue(key, values[index]);
     });
     this.forUpdateTs = this.forUpdateTs === undefined ? forUpdateTs : maxTimestamp(this.forUpdateTs, forUpdateTs);

@@ -126,10 +126,11 @@ export class WriteBuffer {
   }
 }
 
+/** The overlay entry of a slot, as copies: a caller that changes them changes nothing here. */
 function overlayOf(slot: Slot): OverlayEntry | undefined {
-  if (slot.write !== undefined) return { key: slot.key, value: slot.write.kind === 'delete' ? undefined : slot.write.value };
-  if (slot.locked !== undefined) return { key: slot.key, value: slot.locked.value };
-  return undefined;
+  const value = slot.write !== undefined ? (slot.write.kind === 'delete' ? undefined : slot.write.value) : slot.locked?.value;
+  if (slot.write === undefined && slot.locked === undefined) return undefined;
+  return { key: new Uint8Array(slot.key), value: value === undefined ? undefined : new Uint8Array(value) };
 }
 
 function lowerBound(sorted: readonly string[], target: string): number {
