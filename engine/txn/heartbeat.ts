@@ -41,10 +41,6 @@ export class Heartbeat {
     this.timer = undefined;
   }
 
-  get running(): boolean {
-    return !this.stopped && this.lockedSinceMs !== undefined;
-  }
-
   /** The TTL a lock written now should carry: the time already run plus a full lockTtlMs. */
   static ttlMsFor(clock: Clock, config: TxnConfig, startTs: Timestamp): number {
     return Math.max(0, Math.ceil(clock.nowMs() - physicalMsOf(startTs))) + config.lockTtlMs;

@@ -34,8 +34,6 @@ export interface MergedScanResult {
   /** The span the answer depends on, [coveredStart, coveredEnd). */
   readonly coveredStart: Uint8Array;
   readonly coveredEnd: Uint8Array | undefined;
-  /** Whether any page was read from the store. */
-  readonly readStore: boolean;
 }
 
 export async function mergedScan(request: MergedScanRequest): Promise<MergedScanResult> {
@@ -47,7 +45,6 @@ export async function mergedScan(request: MergedScanRequest): Promise<MergedScan
   let overlayIndex = 0;
   let cursorStart = request.startKey;
   let cursorEnd = request.endKey;
-  let readStore = false;
 
   const emit = (key: Uint8Array, value: Uint8Array | undefined): boolean => {
     if (value !== undefined) pairs.push({ key, value });
@@ -56,14 +53,13 @@ export async function mergedScan(request: MergedScanRequest): Promise<MergedScan
   const covered = (): MergedScanResult => {
     const last = pairs[pairs.length - 1]!;
     return reverse
-      ? { pairs, coveredStart: last.key, coveredEnd: request.endKey, readStore }
-      : { pairs, coveredStart: request.startKey, coveredEnd: keySuccessor(last.key), readStore };
+      ? { pairs, coveredStart: last.key, coveredEnd: request.endKey }
+      : { pairs, coveredStart: request.startKey, coveredEnd: keySuccessor(last.key) };
   };
 
   for (;;) {
     const wanted = Math.min(request.pageSize, limit - pairs.length + (overlay.length - overlayIndex));
     const page = await request.fetch(cursorStart, cursorEnd, wanted);
-    readStore = true;
     assertTxn(page.length <= wanted, `a scan page of ${page.length} pairs for a limit of ${wanted}`);
     const full = page.length === wanted;
     const boundary = full ? page[page.length - 1]!.key : undefined;
@@ -86,7 +82,7 @@ export async function mergedScan(request: MergedScanRequest): Promise<MergedScan
         const entry = overlay[overlayIndex]!;
         if (emit(entry.key, entry.value)) return covered();
       }
-      return { pairs, coveredStart: request.startKey, coveredEnd: request.endKey, readStore };
+      return { pairs, coveredStart: request.startKey, coveredEnd: request.endKey };
     }
     if (reverse) cursorEnd = boundary;
     else cursorStart = keySuccessor(boundary);

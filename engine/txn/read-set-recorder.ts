@@ -31,10 +31,6 @@ export class ReadSetRecorder {
     return this.keyMap.size === 0 && this.spanList.length === 0;
   }
 
-  get entryCount(): number {
-    return this.keyMap.size + this.spanList.length;
-  }
-
   keys(): Uint8Array[] {
     return [...this.keyMap.values()];
   }

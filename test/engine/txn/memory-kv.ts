@@ -83,11 +83,6 @@ export class MemoryKvClient implements KvClient {
     this.splitKeys = [...(options.splitKeys ?? [])].sort(compare);
   }
 
-  /** The number of ranges. */
-  get rangeCount(): number {
-    return this.splitKeys.length + 1;
-  }
-
   /** The range holding `key`. */
   rangeOf(key: Uint8Array): number {
     let range = 0;

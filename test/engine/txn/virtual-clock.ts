@@ -6,8 +6,7 @@
 // Why it works: the transaction code and the in-memory KV client only ever wait on promises and on this
 // clock's timers. Node drains the microtask queue before running a setImmediate callback, so when the
 // pump runs, every coroutine that could make progress without time passing has done so; firing the
-// earliest timer is then exactly what a real clock would do next. `advance` moves time by hand as
-// ManualClock does (firing what falls due on the way).
+// earliest timer is then exactly what a real clock would do next.
 //
 // A test that leaves periodic timers behind (a transaction never finished, with heartbeats) keeps the
 // pump going; tests close their managers, which stops heartbeats.
@@ -46,16 +45,6 @@ export class VirtualClock implements Clock {
     return { cancel: () => void (timer.cancelled = true) };
   }
 
-  /** Moves time forward by `deltaMs`, firing every timer that falls due on the way. */
-  advance(deltaMs: number): void {
-    const targetMs = this.nowValueMs + deltaMs;
-    for (let timer = this.takeNext(targetMs); timer !== undefined; timer = this.takeNext(targetMs)) {
-      this.nowValueMs = Math.max(this.nowValueMs, timer.dueMs);
-      timer.callback();
-    }
-    this.nowValueMs = Math.max(this.nowValueMs, targetMs);
-  }
-
   get pendingTimerCount(): number {
     return this.timers.filter((timer) => !timer.cancelled).length;
   }
@@ -65,7 +54,7 @@ export class VirtualClock implements Clock {
     this.pumpScheduled = true;
     setImmediate(() => {
       this.pumpScheduled = false;
-      const timer = this.takeNext(Infinity);
+      const timer = this.takeNext();
       if (timer === undefined) return;
       this.nowValueMs = Math.max(this.nowValueMs, timer.dueMs);
       timer.callback();
@@ -73,12 +62,11 @@ export class VirtualClock implements Clock {
     });
   }
 
-  /** Removes and returns the earliest live timer due at or before `limitMs`. */
-  private takeNext(limitMs: number): Timer | undefined {
+  /** Removes and returns the earliest live timer. */
+  private takeNext(): Timer | undefined {
     this.timers = this.timers.filter((timer) => !timer.cancelled);
     let next: Timer | undefined;
     for (const timer of this.timers) {
-      if (timer.dueMs > limitMs) continue;
       if (next === undefined || timer.dueMs < next.dueMs || (timer.dueMs === next.dueMs && timer.order < next.order)) next = timer;
     }
     if (next !== undefined) next.cancelled = true;
