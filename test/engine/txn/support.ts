@@ -17,6 +17,12 @@ import { TransactionManager } from '../../../engine/txn/transaction-manager.js';
 import { ClockTimestampSource } from './clock-oracle.js';
 import { MemoryKvClient } from './memory-kv.js';
 import { VirtualClock } from './virtual-clock.js';
+import { ScaledClock } from './scaled-clock.js';
+import { LocalNode } from '../../../engine/local-node.js';
+import { MemoryFileSystem } from '../../../storage/env/memory-file-system.js';
+import type { Clock } from '../../../storage/env/clock.js';
+import { LsmMvccSnapshot } from '../../../storage/mvcc/lsm-snapshot.js';
+import { scanLocks, TIMESTAMP_MAX } from '../../../storage/mvcc/index.js';
 
 export interface TxnTestKvOptions {
   /** Seeds the interleaving of range parts and the backoff jitter. */
@@ -26,8 +32,14 @@ export interface TxnTestKvOptions {
   readonly config?: Partial<TxnConfig> | undefined;
   /** Wraps the KV client the manager uses (to record calls or inject failures). */
   readonly wrapKv?: ((kv: KvClient) => KvClient) | undefined;
-  /** Interleave the parts of concurrent requests (default true). */
+  /** Interleave the parts of concurrent requests (default true; the memory backend only). */
   readonly interleave?: boolean | undefined;
+  /**
+   * The KV layer: 'memory' (the double, on virtual time) or 'node' (an embedded node — routing client,
+   * ranges on Raft, LSM on an in-memory file system — on a sped-up real clock). Default: the
+   * REEF_TXN_BACKEND environment variable, else 'memory'.
+   */
+  readonly backend?: 'memory' | 'node' | undefined;
 }
 
 export interface TxnTestKv {
@@ -35,7 +47,7 @@ export interface TxnTestKv {
   /** The KV layer itself (not wrapped), for tests that look underneath the coordinator. */
   readonly kv: KvClient;
   readonly tso: TimestampSource;
-  readonly clock: VirtualClock;
+  readonly clock: Clock;
   /** Another coordinator over the same KV layer (a second process), closed by close(). */
   newManager(config?: Partial<TxnConfig>, wrapKv?: (kv: KvClient) => KvClient): TransactionManager;
   /** Waits `ms` of virtual time. */
@@ -47,6 +59,8 @@ export interface TxnTestKv {
 }
 
 export async function openTxnTestKv(options: TxnTestKvOptions = {}): Promise<TxnTestKv> {
+  const backend = options.backend ?? (process.env['REEF_TXN_BACKEND'] === 'node' ? 'node' : 'memory');
+  if (backend === 'node') return openOnNode(options);
   const seed = options.seed ?? 1;
   const random = new SeededRandom(seed);
   const clock = new VirtualClock();
@@ -80,6 +94,55 @@ export async function openTxnTestKv(options: TxnTestKvOptions = {}): Promise<Txn
     locks: async () => kv.locks(),
     close: async () => {
       for (const each of managers) await each.close();
+    },
+  };
+}
+
+/** The same environment over a real embedded node (see TxnTestKvOptions.backend). */
+async function openOnNode(options: TxnTestKvOptions): Promise<TxnTestKv> {
+  const random = new SeededRandom(options.seed ?? 1);
+  const clock = new ScaledClock(20);
+  const node = await LocalNode.open({ fs: new MemoryFileSystem(), dir: '/node', clock, random: random.fork(), store: { tickMs: 100 } });
+  for (const key of options.splitKeys ?? []) await node.client.split(typeof key === 'string' ? bytes(key) : key);
+  const managers: TransactionManager[] = [];
+  const newManager = (config?: Partial<TxnConfig>, wrapKv?: (kv: KvClient) => KvClient): TransactionManager => {
+    const manager = new TransactionManager({
+      kv: wrapKv === undefined ? node.client : wrapKv(node.client),
+      tso: node.timestamps,
+      detector: node.client,
+      clock,
+      random: random.fork(),
+      config: { ...options.config, ...config },
+    });
+    managers.push(manager);
+    return manager;
+  };
+  const manager = newManager(undefined, options.wrapKv);
+  let locksAtClose: LockedKey[] | undefined;
+  const locksNow = (): LockedKey[] => {
+    const snapshot = new LsmMvccSnapshot(node.db);
+    try {
+      return scanLocks(snapshot, { maxTs: TIMESTAMP_MAX, limit: 1_000_000 });
+    } finally {
+      snapshot.release();
+    }
+  };
+  return {
+    manager,
+    kv: node.client,
+    tso: node.timestamps,
+    clock,
+    newManager,
+    sleep: (ms) => new Promise((resolve) => clock.setTimer(ms, resolve)),
+    // After close, the locks the node held when it closed (tests check that nothing was left).
+    locks: async () => locksAtClose ?? locksNow(),
+    close: async () => {
+      try {
+        for (const each of managers) await each.close();
+        locksAtClose = locksNow();
+      } finally {
+        await node.close();
+      }
     },
   };
 }
