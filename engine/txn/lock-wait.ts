@@ -54,7 +54,10 @@ export async function withLockWait<Result extends { readonly code: string }>(
   attempt: () => Promise<Result | KeyIsLocked>,
 ): Promise<Exclude<Result, KeyIsLocked>> {
   const { clock, config } = deps;
-  const backoff = new Backoff(clock, deps.random, config.backoffBaseMs, config.backoffMaxMs, clock.monotonicMs() + config.lockWaitTimeoutMs);
+  const deadlineMs = clock.monotonicMs() + config.lockWaitTimeoutMs;
+  // Made on the first lock met: most requests meet none.
+  let backoffState: Backoff | undefined;
+  const backoffOf = (): Backoff => (backoffState ??= new Backoff(clock, deps.random, config.backoffBaseMs, config.backoffMaxMs, deadlineMs));
   let registered = false;
   let immediateRetries = 0;
   try {
@@ -68,7 +71,7 @@ export async function withLockWait<Result extends { readonly code: string }>(
       if (first === undefined) {
         if (++immediateRetries <= IMMEDIATE_RETRIES_MAX) continue;
         immediateRetries = 0;
-        if (!(await backoff.wait())) throw timeout(options, locked.locks[0]!.key, undefined);
+        if (!(await backoffOf().wait())) throw timeout(options, locked.locks[0]!.key, undefined);
         continue;
       }
       immediateRetries = 0;
@@ -87,7 +90,7 @@ export async function withLockWait<Result extends { readonly code: string }>(
           }
         }
       }
-      if (!(await backoff.wait(outcome.msBeforeExpiry))) throw timeout(options, first.key, first.lock.startTs);
+      if (!(await backoffOf().wait(outcome.msBeforeExpiry))) throw timeout(options, first.key, first.lock.startTs);
     }
   } finally {
     // A detector that cannot be reached must not replace the wait's own outcome; its edges expire.

@@ -14,11 +14,11 @@
 
 import { StorageError } from '../env/errors.js';
 import type { KeyValueIterator } from '../lsm/iterator.js';
-import { Family, dataKey, familyUserKeyPrefix, lockKey, prefixSuccessor, timestampOfVersionedKey, writeKey } from './keys.js';
+import { Family, dataKey, familyUserKeyPrefix, lockKey, timestampOfVersionedKey } from './keys.js';
 import { type Lock, type Write, decodeLock, decodeWrite, writeKindOf } from './records.js';
 import type { KeyIsLocked } from './results.js';
 import type { MvccSnapshot } from './snapshot.js';
-import { TIMESTAMP_MAX, type Timestamp, formatTimestamp } from './timestamp.js';
+import { TIMESTAMP_MAX, TIMESTAMP_SIZE_BYTES, type Timestamp, formatTimestamp, writeInvertedTimestamp } from './timestamp.js';
 
 /** A write record with the commit timestamp from its key. */
 export interface CommittedWrite {
@@ -47,19 +47,24 @@ export function lockBlocksRead(lock: Lock, readTs: Timestamp, bypassLockTs?: Rea
  */
 export class WriteCursor {
   private readonly iterator: KeyValueIterator;
+  /** `Write | memcomparable(userKey)`: every seek key starts with it. */
+  private readonly prefix: Uint8Array;
 
-  constructor(
-    snapshot: MvccSnapshot,
-    private readonly userKey: Uint8Array,
-  ) {
-    const prefix = familyUserKeyPrefix(Family.Write, userKey);
-    // The prefix ends with a memcomparable marker below 0xff, so it always has a successor.
-    this.iterator = snapshot.iterator({ lowerBound: prefix, upperBound: prefixSuccessor(prefix)! });
+  constructor(snapshot: MvccSnapshot, userKey: Uint8Array) {
+    this.prefix = familyUserKeyPrefix(Family.Write, userKey);
+    // The prefix ends with a memcomparable marker below 0xff, so bumping its last byte gives the first
+    // key after every key that starts with it.
+    const upperBound = this.prefix.slice();
+    upperBound[upperBound.length - 1]!++;
+    this.iterator = snapshot.iterator({ lowerBound: this.prefix, upperBound });
   }
 
   /** Positions at the newest record with commitTs <= `timestamp`. */
   seek(timestamp: Timestamp): void {
-    this.iterator.seek(writeKey(this.userKey, timestamp));
+    const key = new Uint8Array(this.prefix.length + TIMESTAMP_SIZE_BYTES);
+    key.set(this.prefix, 0);
+    writeInvertedTimestamp(key, this.prefix.length, timestamp);
+    this.iterator.seek(key);
   }
   valid(): boolean {
     return this.iterator.valid();
@@ -72,6 +77,10 @@ export class WriteCursor {
   }
   write(): Write {
     return decodeWrite(this.iterator.value());
+  }
+  /** The record's bytes (a view, valid until the cursor moves). */
+  valueBytes(): Uint8Array {
+    return this.iterator.value();
   }
   /** The record's kind without decoding it. */
   kind(): Write['kind'] {
@@ -99,8 +108,9 @@ export function readVersion(snapshot: MvccSnapshot, userKey: Uint8Array, readTs:
   try {
     cursor.seek(readTs);
     for (; cursor.valid(); cursor.next()) {
-      const kind = cursor.kind();
-      if (kind === 'put' || kind === 'delete') return { commitTs: cursor.commitTs(), write: cursor.write() };
+      const bytes = cursor.valueBytes();
+      const kind = writeKindOf(bytes);
+      if (kind === 'put' || kind === 'delete') return { commitTs: cursor.commitTs(), write: decodeWrite(bytes) };
     }
     return undefined;
   } finally {
