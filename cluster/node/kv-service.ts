@@ -255,7 +255,7 @@ export class KvService implements NodeEndpoint {
           const values: (Uint8Array | undefined)[] = [];
           const locks: LockedKey[] = [];
           for (const key of body.keys) {
-            const result = mvccGet(snapshot, key, body.readTs, { bypassLockTs: body.bypassLockTs });
+            const result = mvccGet(snapshot, key, body.readTs, { bypassLockTs: body.bypassLockTs, newestWrite: this.store.versionCache.lookup(key) });
             if (result.code === 'OK') values.push(result.value);
             else locks.push(...result.locks);
           }

@@ -98,6 +98,14 @@ export interface SplitEffect {
   readonly rightStorage: RaftLogStorage;
 }
 
+/** What applying one entry staged: the proposer's outcome, a split to carry out, the MVCC writes. */
+export interface AppliedEntry {
+  readonly outcome?: [number, ApplyOutcome];
+  readonly split?: SplitEffect;
+  /** The range's data writes the entry carried (for the version cache, once written). */
+  readonly written?: WriteBatch;
+}
+
 interface Waiter {
   readonly resolve: (outcome: ApplyOutcome) => void;
   readonly reject: (error: Error) => void;
@@ -217,8 +225,8 @@ export class Replica {
    * Applies one committed entry: stages its writes and the new applied index into `batch`, and returns
    * the proposer's outcome (delivered by `deliver` after the batch is written) and any split effect.
    */
-  applyEntry(batch: WriteBatch, entry: Entry): { outcome?: [number, ApplyOutcome]; split?: SplitEffect } {
-    let result: { outcome?: [number, ApplyOutcome]; split?: SplitEffect } = {};
+  applyEntry(batch: WriteBatch, entry: Entry): AppliedEntry {
+    let result: AppliedEntry = {};
     if (entry.type === 'normal') {
       const command = decodeCommand(entry.data);
       if (command !== undefined) result = this.applyCommand(batch, command);
@@ -230,12 +238,12 @@ export class Replica {
     return result;
   }
 
-  private applyCommand(batch: WriteBatch, command: Command): { outcome?: [number, ApplyOutcome]; split?: SplitEffect } {
+  private applyCommand(batch: WriteBatch, command: Command): AppliedEntry {
     switch (command.kind) {
       case 'write':
         this.bytesSinceSplitCheck += command.batch.byteSize;
         batch.append(command.batch);
-        return { outcome: [command.proposalId, { kind: 'write' }] };
+        return { outcome: [command.proposalId, { kind: 'write' }], written: command.batch };
       case 'meta': {
         if (this.meta === undefined) throw new Error(`range ${this.rangeId}: meta command outside the meta range`);
         const metaResult = this.meta.apply(batch, command.meta);

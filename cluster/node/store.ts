@@ -28,6 +28,7 @@ import { RaftLogStorage } from './raft-log-storage.js';
 import { MetaState } from '../placement/meta.js';
 import { EMPTY_CONF_STATE, nodeId } from '../raft/types.js';
 import { splitRange } from './split.js';
+import { VERSION_CACHE_ENTRIES_DEFAULT, VersionCache } from './version-cache.js';
 import { type ApplyOutcome, loadLocalDescriptors, META_RANGE_ID, ProposalFailedError, Replica, type SplitEffect } from './replica.js';
 import type { WriteBatch as Batch } from '../../storage/lsm/write-batch.js';
 
@@ -40,6 +41,8 @@ export interface StoreConfig {
   readonly splitThresholdBytes: number;
   /** Raft log entries kept behind the applied index before the log is truncated. */
   readonly raftLogKeepEntries: number;
+  /** Keys whose newest version the store keeps in memory for point reads (0: none). */
+  readonly versionCacheEntries: number;
 }
 
 export const DEFAULT_STORE_CONFIG: StoreConfig = {
@@ -48,6 +51,7 @@ export const DEFAULT_STORE_CONFIG: StoreConfig = {
   heartbeatTick: 2,
   splitThresholdBytes: 64 * 1024 * 1024,
   raftLogKeepEntries: 1024,
+  versionCacheEntries: VERSION_CACHE_ENTRIES_DEFAULT,
 };
 
 export interface StoreOptions {
@@ -76,6 +80,8 @@ export class Store {
   readonly clock: Clock;
   readonly config: StoreConfig;
   readonly latches = new Latches();
+  /** The newest version of recently written keys, fed by the apply path (version-cache.ts). */
+  readonly versionCache: VersionCache;
   /** The largest timestamp any read on this node has used: async commit and 1PC commit above it. */
   maxReadTs = 0 as Timestamp;
   private readonly random: Random;
@@ -99,6 +105,7 @@ export class Store {
     this.random = options.random;
     this.config = { ...DEFAULT_STORE_CONFIG, ...options.config };
     this.sendMessages = options.sendMessages;
+    this.versionCache = new VersionCache(this.config.versionCacheEntries);
     // Proposal ids start at a random point so that ids of an earlier process never match a waiter.
     this.nextProposalId = this.random.int(2 ** 30) * 2 ** 16;
   }
@@ -280,6 +287,7 @@ export class Store {
     let sync = false;
     const work: { replica: Replica; ready: ReturnType<Replica['raft']['ready']>; outcomes: [number, ApplyOutcome][] }[] = [];
     const splits: { left: Replica; effect: SplitEffect }[] = [];
+    const written: Batch[] = [];
     for (const replica of candidates) {
       if (!replica.raft.hasReady()) continue;
       const ready = replica.raft.ready();
@@ -295,6 +303,7 @@ export class Store {
         const applied = replica.applyEntry(batch, entry);
         if (applied.outcome !== undefined) outcomes.push(applied.outcome);
         if (applied.split !== undefined) splits.push({ left: replica, effect: applied.split });
+        if (applied.written !== undefined) written.push(applied.written);
       }
       this.maybeTruncateLog(replica, batch);
       work.push({ replica, ready, outcomes });
@@ -309,6 +318,8 @@ export class Store {
         throw error;
       }
     }
+    // In the same turn as the write completes, so the cache and the LSM never disagree for a reader.
+    for (const each of written) this.versionCache.observe(each);
     for (const { effect } of splits) effect.rightStorage.markWritten();
     for (const { replica, ready, outcomes } of work) {
       replica.storage.markWritten();
@@ -329,6 +340,9 @@ export class Store {
   private setLeadership(replica: Replica, isLeader: boolean): void {
     if (replica.isLeader === isLeader) return;
     replica.isLeader = isLeader;
+    // A replica that starts leading may have applied writes its cache entries predate (they came from
+    // another leader while this one followed): start the cache over.
+    if (isLeader) this.versionCache.clear();
     if (!isLeader) {
       replica.failWaiters(new ProposalFailedError('ambiguous', `range ${replica.rangeId}: leadership lost; the command may or may not apply`));
     }

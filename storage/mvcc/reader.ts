@@ -178,17 +178,27 @@ export interface ReadOptions {
   readonly bypassLockTs?: ReadonlySet<Timestamp> | undefined;
 }
 
+export interface GetOptions extends ReadOptions {
+  /**
+   * The key's newest put or delete record in the snapshot, when the caller knows it (a cache kept
+   * exactly in step with the store). If its commitTs <= readTs it is the visible version and the
+   * write family is not searched; otherwise the search runs as usual.
+   */
+  readonly newestWrite?: CommittedWrite | undefined;
+}
+
 export type GetResult =
   | { readonly code: 'OK'; readonly value: Uint8Array | undefined; readonly commitTs?: Timestamp | undefined }
   | KeyIsLocked;
 
 /** The value of `userKey` visible at `readTs`, or the lock that blocks the read. */
-export function mvccGet(snapshot: MvccSnapshot, userKey: Uint8Array, readTs: Timestamp, options: ReadOptions = {}): GetResult {
+export function mvccGet(snapshot: MvccSnapshot, userKey: Uint8Array, readTs: Timestamp, options: GetOptions = {}): GetResult {
   const lock = loadLock(snapshot, userKey);
   if (lock !== undefined && lockBlocksRead(lock, readTs, options.bypassLockTs)) {
     return { code: 'KEY_IS_LOCKED', locks: [{ key: userKey, lock }] };
   }
-  const version = readVersion(snapshot, userKey, readTs);
+  const newest = options.newestWrite;
+  const version = newest !== undefined && newest.commitTs <= readTs ? newest : readVersion(snapshot, userKey, readTs);
   if (version === undefined || version.write.kind === 'delete') return { code: 'OK', value: undefined, commitTs: version?.commitTs };
   return { code: 'OK', value: loadValue(snapshot, userKey, version.write), commitTs: version.commitTs };
 }
