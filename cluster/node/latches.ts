@@ -13,14 +13,14 @@
 // that started before raised the node's max read timestamp before the evaluation, which puts the commit
 // timestamp above the read's.
 
+import { byteString } from '../../storage/lsm/coding.js';
+
 interface Latch {
   readonly key: Uint8Array;
   readonly waiters: (() => void)[];
 }
 
-function latchId(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
+const latchId = byteString;
 
 function sortedDistinct(keys: readonly Uint8Array[]): Uint8Array[] {
   const sorted = [...keys].sort((a, b) => Buffer.compare(a, b));

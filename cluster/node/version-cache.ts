@@ -10,10 +10,14 @@
 // a commit below a newer record would have failed its prewrite); the cache still keeps the larger one,
 // defensively. Lock and rollback records change no value and are ignored. A deleted write record (GC,
 // or anything else) drops the key's entry; a range deletion over the write family drops everything.
-// Keys written before the process started are simply absent (a miss reads the LSM as before).
+// Keys written before the process started are simply absent (a miss reads the LSM as before). Every
+// replica's applies feed it, leader or follower, so it stays exact across leadership changes; whatever
+// changes range data without an apply (installing a range snapshot, with multi-node clusters) must
+// clear it.
 //
 // Bounded: at most `maxEntries` keys, the least recently written evicted first.
 
+import { byteString } from '../../storage/lsm/coding.js';
 import { ValueType } from '../../storage/lsm/internal-key.js';
 import type { WriteBatch } from '../../storage/lsm/write-batch.js';
 import { Family, splitVersionedKey } from '../../storage/mvcc/keys.js';
@@ -22,9 +26,7 @@ import type { CommittedWrite } from '../../storage/mvcc/reader.js';
 
 export const VERSION_CACHE_ENTRIES_DEFAULT = 65_536;
 
-function cacheKey(userKey: Uint8Array): string {
-  return Buffer.from(userKey.buffer, userKey.byteOffset, userKey.byteLength).toString('latin1');
-}
+const cacheKey = byteString;
 
 export class VersionCache {
   private readonly entries = new Map<string, CommittedWrite>();
