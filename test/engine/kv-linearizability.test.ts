@@ -12,7 +12,8 @@ import { isTxnError } from '../../engine/txn/index.js';
 import { SeededRandom, type Random } from '../../storage/env/random.js';
 import { CrashingDisk } from '../storage/lsm/support/crash-disk.js';
 import { announceSeed } from '../support/seed.js';
-import { checkLinearizability, kvModel, type KvInput, type Operation, type RegisterOutput } from '../support/linearizability.js';
+import { checkLinearizability, type Operation } from '../support/linearizability.js';
+import { kvModel, type KvInput, type RegisterOutput } from '../support/linearizability-models.js';
 
 const KEYS = ['apple', 'kiwi', 'pear', 'zucchini'];
 const CLIENTS = 6;

@@ -9,19 +9,8 @@
 // key-value model must check keys apart and agree with checking them together.
 import t from 'tap';
 import { type Random, SeededRandom } from '../../storage/env/random.js';
-import {
-  checkLinearizability,
-  type CheckResult,
-  type KvInput,
-  kvModel,
-  LinearizabilityError,
-  type Model,
-  type Operation,
-  type RegisterInput,
-  registerModel,
-  type RegisterOutput,
-  type RegisterState,
-} from './linearizability.js';
+import { checkLinearizability, type CheckResult, LinearizabilityError, type Model, type Operation } from './linearizability.js';
+import { type KvInput, kvModel, type RegisterInput, registerModel, type RegisterOutput, type RegisterState } from './linearizability-models.js';
 import { announceSeed } from './seed.js';
 
 const seed = announceSeed(import.meta.url);
