@@ -18,6 +18,7 @@ import { type ConfState, EMPTY_CONF_STATE, type Entry, nodeId, type NodeId, type
 import type { RaftRandom } from '../raft/config.js';
 import type { LsmDb } from '../../storage/lsm/lsm-db.js';
 import type { WriteBatch } from '../../storage/lsm/write-batch.js';
+import { encodeUint64BigEndian, getUint64BigEndian, putUint64BigEndian } from '../../storage/lsm/coding.js';
 import { type MetaApplyResult, MetaState } from '../placement/meta.js';
 import {
   decodeRangeDescriptor,
@@ -38,24 +39,9 @@ export const META_RANGE_ID = 1;
 function stateKey(rangeId: number, kind: number): Uint8Array {
   const key = new Uint8Array(STATE_PREFIX.length + 9);
   key.set(STATE_PREFIX, 0);
-  const view = new DataView(key.buffer);
-  view.setUint32(STATE_PREFIX.length, Math.floor(rangeId / 2 ** 32));
-  view.setUint32(STATE_PREFIX.length + 4, rangeId >>> 0);
+  putUint64BigEndian(key, STATE_PREFIX.length, rangeId);
   key[STATE_PREFIX.length + 8] = kind;
   return key;
-}
-
-function encodeU64(value: number): Uint8Array {
-  const out = new Uint8Array(8);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, Math.floor(value / 2 ** 32));
-  view.setUint32(4, value >>> 0);
-  return out;
-}
-
-function decodeU64(bytes: Uint8Array): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
-  return view.getUint32(0) * 2 ** 32 + view.getUint32(4);
 }
 
 /** Every range descriptor this node holds a replica of, from the node-local state. */
@@ -151,7 +137,7 @@ export class Replica {
     this.replicaId = nodeId(self.replicaId);
     this.storage = options.storage ?? RaftLogStorage.open(db, this.rangeId);
     const applied = db.get(stateKey(this.rangeId, KIND_APPLIED));
-    this.appliedIndex = applied === undefined ? 0 : decodeU64(applied);
+    this.appliedIndex = applied === undefined ? 0 : getUint64BigEndian(applied);
     this.meta = this.rangeId === META_RANGE_ID ? MetaState.load(db) : undefined;
     this.raft = new RawNode({
       id: this.replicaId,
@@ -234,7 +220,7 @@ export class Replica {
       this.raft.applyConfChange(decodeConfChange(entry.data));
     }
     this.appliedIndex = entry.index;
-    batch.put(stateKey(this.rangeId, KIND_APPLIED), encodeU64(entry.index));
+    batch.put(stateKey(this.rangeId, KIND_APPLIED), encodeUint64BigEndian(entry.index));
     return result;
   }
 

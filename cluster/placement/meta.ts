@@ -18,6 +18,7 @@
 // starts from the same stored state and applies the same commands in the same order.
 
 import type { WriteBatch } from '../../storage/lsm/write-batch.js';
+import { encodeUint64BigEndian, getUint64BigEndian } from '../../storage/lsm/coding.js';
 import type { MvccSnapshot } from '../../storage/mvcc/snapshot.js';
 import { encodeUserKey } from '../../storage/mvcc/keys.js';
 import { decodeRangeDescriptor, encodeRangeDescriptor, type RangeDescriptor } from './range-descriptor.js';
@@ -49,20 +50,6 @@ export function descriptorRecordKey(endKey: Uint8Array | undefined): Uint8Array 
   key[DESCRIPTOR_PREFIX.length] = 0x00;
   key.set(encoded, DESCRIPTOR_PREFIX.length + 1);
   return key;
-}
-
-function encodeU64(value: number): Uint8Array {
-  const out = new Uint8Array(8);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, Math.floor(value / 2 ** 32));
-  view.setUint32(4, value >>> 0);
-  return out;
-}
-
-function decodeU64(bytes: Uint8Array): number {
-  if (bytes.length !== 8) throw new Error(`meta: u64 record of ${bytes.length} bytes`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
-  return view.getUint32(0) * 2 ** 32 + view.getUint32(4);
 }
 
 export interface MetaApplyResult {
@@ -98,7 +85,7 @@ export class MetaState {
   static load(reader: StoredReader): MetaState {
     const next = reader.get(NEXT_RANGE_ID_KEY);
     const window = reader.get(TSO_WINDOW_KEY);
-    const state = new MetaState(next === undefined ? FIRST_ALLOCATED_RANGE_ID : decodeU64(next), window === undefined ? 0 : decodeU64(window));
+    const state = new MetaState(next === undefined ? FIRST_ALLOCATED_RANGE_ID : getUint64BigEndian(next), window === undefined ? 0 : getUint64BigEndian(window));
     for (const descriptor of scanDescriptors(reader)) state.endKeyById.set(descriptor.rangeId, descriptor.endKey);
     return state;
   }
@@ -129,11 +116,11 @@ export class MetaState {
     if (command.allocateRangeIds !== undefined && command.allocateRangeIds > 0) {
       firstRangeId = this.nextRangeIdValue;
       this.nextRangeIdValue += command.allocateRangeIds;
-      batch.put(NEXT_RANGE_ID_KEY, encodeU64(this.nextRangeIdValue));
+      batch.put(NEXT_RANGE_ID_KEY, encodeUint64BigEndian(this.nextRangeIdValue));
     }
     if (command.tsoWindowMs !== undefined && command.tsoWindowMs > this.tsoWindowMsValue) {
       this.tsoWindowMsValue = command.tsoWindowMs;
-      batch.put(TSO_WINDOW_KEY, encodeU64(command.tsoWindowMs));
+      batch.put(TSO_WINDOW_KEY, encodeUint64BigEndian(command.tsoWindowMs));
     }
     return { firstRangeId };
   }

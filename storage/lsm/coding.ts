@@ -303,3 +303,39 @@ export function byteString(bytes: Uint8Array): string {
   if (bytes.length <= 256) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
+
+/**
+ * Writes a non-negative safe integer as 8 big-endian bytes at `offset`: byte order is numeric order,
+ * which keys need (ids inside keys) and which records use too, to keep one 64-bit layout.
+ */
+export function putUint64BigEndian(destination: Uint8Array, offset: number, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new StorageError('INVALID_ARGUMENT', `putUint64BigEndian: not a non-negative safe integer: ${value}`);
+  }
+  const high = Math.floor(value / 0x100000000);
+  const low = value >>> 0;
+  destination[offset] = high >>> 24;
+  destination[offset + 1] = (high >>> 16) & 0xff;
+  destination[offset + 2] = (high >>> 8) & 0xff;
+  destination[offset + 3] = high & 0xff;
+  destination[offset + 4] = low >>> 24;
+  destination[offset + 5] = (low >>> 16) & 0xff;
+  destination[offset + 6] = (low >>> 8) & 0xff;
+  destination[offset + 7] = low & 0xff;
+}
+
+/** 8 new bytes holding `value` big-endian (see putUint64BigEndian). */
+export function encodeUint64BigEndian(value: number): Uint8Array {
+  const out = new Uint8Array(8);
+  putUint64BigEndian(out, 0, value);
+  return out;
+}
+
+/** Reads 8 big-endian bytes at `offset`; a value above 2^53 (or bytes missing) is StorageError CORRUPTION. */
+export function getUint64BigEndian(source: Uint8Array, offset = 0): number {
+  if (offset + 8 > source.length) throw new StorageError('CORRUPTION', `a 64-bit integer at ${offset} runs past ${source.length} bytes`);
+  const high = ((source[offset]! << 24) | (source[offset + 1]! << 16) | (source[offset + 2]! << 8) | source[offset + 3]!) >>> 0;
+  const low = ((source[offset + 4]! << 24) | (source[offset + 5]! << 16) | (source[offset + 6]! << 8) | source[offset + 7]!) >>> 0;
+  if (high >= 0x200000) throw new StorageError('CORRUPTION', 'a stored 64-bit integer is above 2^53');
+  return high * 0x100000000 + low;
+}

@@ -6,7 +6,7 @@
 //
 // Also here: the small helpers every test file shares (text keys, a retry loop for transactions).
 
-import type { KvClient, TimestampSource } from '../../../cluster/kv/kv-client.js';
+import type { DeadlockDetector, KvClient, TimestampSource } from '../../../cluster/kv/kv-client.js';
 import { LocalDeadlockDetector, WaitForGraph } from '../../../cluster/placement/wait-for-graph.js';
 import { SeededRandom } from '../../../storage/env/random.js';
 import type { LockedKey } from '../../../storage/mvcc/index.js';
@@ -70,19 +70,7 @@ export async function openTxnTestKv(options: TxnTestKvOptions = {}): Promise<Txn
   });
   const tso = new ClockTimestampSource(clock);
   const detector = new LocalDeadlockDetector(new WaitForGraph({ clock, edgeTtlMs: 5000 }));
-  const managers: TransactionManager[] = [];
-  const newManager = (config?: Partial<TxnConfig>, wrapKv?: (kv: KvClient) => KvClient): TransactionManager => {
-    const manager = new TransactionManager({
-      kv: wrapKv === undefined ? kv : wrapKv(kv),
-      tso,
-      detector,
-      clock,
-      random: random.fork(),
-      config: { ...options.config, ...config },
-    });
-    managers.push(manager);
-    return manager;
-  };
+  const { managers, newManager } = managerFactory({ kv, tso, detector, clock, random }, options);
   const manager = newManager(undefined, options.wrapKv);
   return {
     manager,
@@ -98,25 +86,34 @@ export async function openTxnTestKv(options: TxnTestKvOptions = {}): Promise<Txn
   };
 }
 
+/** Coordinators over one KV layer, each with its own jitter source, all remembered for close(). */
+function managerFactory(
+  deps: { kv: KvClient; tso: TimestampSource; detector: DeadlockDetector; clock: Clock; random: SeededRandom },
+  options: TxnTestKvOptions,
+): { managers: TransactionManager[]; newManager: TxnTestKv['newManager'] } {
+  const managers: TransactionManager[] = [];
+  const newManager = (config?: Partial<TxnConfig>, wrapKv?: (kv: KvClient) => KvClient): TransactionManager => {
+    const manager = new TransactionManager({
+      kv: wrapKv === undefined ? deps.kv : wrapKv(deps.kv),
+      tso: deps.tso,
+      detector: deps.detector,
+      clock: deps.clock,
+      random: deps.random.fork(),
+      config: { ...options.config, ...config },
+    });
+    managers.push(manager);
+    return manager;
+  };
+  return { managers, newManager };
+}
+
 /** The same environment over a real embedded node (see TxnTestKvOptions.backend). */
 async function openOnNode(options: TxnTestKvOptions): Promise<TxnTestKv> {
   const random = new SeededRandom(options.seed ?? 1);
   const clock = new ScaledClock(20);
   const node = await LocalNode.open({ fs: new MemoryFileSystem(), dir: '/node', clock, random: random.fork(), store: { tickMs: 100 } });
   for (const key of options.splitKeys ?? []) await node.client.split(typeof key === 'string' ? bytes(key) : key);
-  const managers: TransactionManager[] = [];
-  const newManager = (config?: Partial<TxnConfig>, wrapKv?: (kv: KvClient) => KvClient): TransactionManager => {
-    const manager = new TransactionManager({
-      kv: wrapKv === undefined ? node.client : wrapKv(node.client),
-      tso: node.timestamps,
-      detector: node.client,
-      clock,
-      random: random.fork(),
-      config: { ...options.config, ...config },
-    });
-    managers.push(manager);
-    return manager;
-  };
+  const { managers, newManager } = managerFactory({ kv: node.client, tso: node.timestamps, detector: node.client, clock, random }, options);
   const manager = newManager(undefined, options.wrapKv);
   let locksAtClose: LockedKey[] | undefined;
   const locksNow = (): LockedKey[] => {
