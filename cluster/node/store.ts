@@ -28,7 +28,7 @@ import { RaftLogStorage } from './raft-log-storage.js';
 import { MetaState } from '../placement/meta.js';
 import { EMPTY_CONF_STATE, nodeId } from '../raft/types.js';
 import { splitRange } from './split.js';
-import { VERSION_CACHE_ENTRIES_DEFAULT, VersionCache } from './version-cache.js';
+import { VERSION_CACHE_BYTES_DEFAULT, VersionCache } from './version-cache.js';
 import { type AppliedEntry, type ApplyOutcome, loadLocalDescriptors, META_RANGE_ID, ProposalFailedError, Replica, type SplitEffect } from './replica.js';
 import type { WriteBatch as Batch } from '../../storage/lsm/write-batch.js';
 
@@ -41,8 +41,8 @@ export interface StoreConfig {
   readonly splitThresholdBytes: number;
   /** Raft log entries kept behind the applied index before the log is truncated. */
   readonly raftLogKeepEntries: number;
-  /** Keys whose newest version the store keeps in memory for point reads (0: none). */
-  readonly versionCacheEntries: number;
+  /** Memory for the newest versions of recently written keys, kept for point reads (0: none). */
+  readonly versionCacheBytes: number;
 }
 
 export const DEFAULT_STORE_CONFIG: StoreConfig = {
@@ -51,7 +51,7 @@ export const DEFAULT_STORE_CONFIG: StoreConfig = {
   heartbeatTick: 2,
   splitThresholdBytes: 64 * 1024 * 1024,
   raftLogKeepEntries: 1024,
-  versionCacheEntries: VERSION_CACHE_ENTRIES_DEFAULT,
+  versionCacheBytes: VERSION_CACHE_BYTES_DEFAULT,
 };
 
 export interface StoreOptions {
@@ -121,7 +121,7 @@ export class Store {
     this.random = options.random;
     this.config = { ...DEFAULT_STORE_CONFIG, ...options.config };
     this.sendMessages = options.sendMessages;
-    this.versionCache = new VersionCache(this.config.versionCacheEntries);
+    this.versionCache = new VersionCache(this.config.versionCacheBytes);
     // Proposal ids start at a random point so that ids of an earlier process never match a waiter.
     this.nextProposalId = this.random.int(2 ** 30) * 2 ** 16;
   }

@@ -15,7 +15,8 @@
 // changes range data without an apply (installing a range snapshot, with multi-node clusters) must
 // clear it.
 //
-// Bounded: at most `maxEntries` keys, the least recently written evicted first.
+// Bounded: the entries' estimated memory stays under `maxBytes`, the least recently written evicted
+// first.
 
 import { byteString } from '../../storage/lsm/coding.js';
 import { ValueType } from '../../storage/lsm/internal-key.js';
@@ -23,58 +24,83 @@ import type { WriteBatch } from '../../storage/lsm/write-batch.js';
 import { Family, splitVersionedKey } from '../../storage/mvcc/keys.js';
 import { decodeWrite, writeKindOf } from '../../storage/mvcc/records.js';
 import type { CommittedWrite } from '../../storage/mvcc/reader.js';
+import type { Write } from '../../storage/mvcc/records.js';
 
-export const VERSION_CACHE_ENTRIES_DEFAULT = 65_536;
+export const VERSION_CACHE_BYTES_DEFAULT = 64 * 1024 * 1024;
+/** What an entry costs beyond its key and value bytes: the map slot, the string, the two records. */
+const ENTRY_OVERHEAD_BYTES = 160;
+
+function entryBytes(userKey: Uint8Array, write: Write): number {
+  return ENTRY_OVERHEAD_BYTES + 2 * userKey.length + (write.shortValue?.length ?? 0);
+}
 
 const cacheKey = byteString;
 
 export class VersionCache {
-  private readonly entries = new Map<string, CommittedWrite>();
+  private readonly entries = new Map<string, { readonly version: CommittedWrite; readonly bytes: number }>();
+  private bytes = 0;
 
-  constructor(private readonly maxEntries = VERSION_CACHE_ENTRIES_DEFAULT) {}
+  constructor(private readonly maxBytes = VERSION_CACHE_BYTES_DEFAULT) {}
 
   get size(): number {
     return this.entries.size;
   }
 
+  /** The estimated memory the entries take. */
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
   /** The key's newest put or delete record, if cached. */
   lookup(userKey: Uint8Array): CommittedWrite | undefined {
     if (this.entries.size === 0) return undefined;
-    return this.entries.get(cacheKey(userKey));
+    return this.entries.get(cacheKey(userKey))?.version;
   }
 
   /** Takes note of an applied batch (call once it is written). */
   observe(batch: WriteBatch): void {
-    if (this.maxEntries === 0) return;
+    if (this.maxBytes === 0) return;
     batch.forEach((type, key, value) => {
       if (key.length === 0) return;
       if (type === ValueType.RangeDeletion) {
         // A range deletion that may cover the write family: forget everything.
-        if (key[0]! <= Family.Write && value.length > 0 && (value[0]! >= Family.Write)) this.entries.clear();
+        if (key[0]! <= Family.Write && value.length > 0 && value[0]! >= Family.Write) this.clear();
         return;
       }
       if (key[0] !== Family.Write) return;
       const { userKey, timestamp } = splitVersionedKey(Family.Write, key);
       const id = cacheKey(userKey);
       if (type === ValueType.Deletion) {
-        this.entries.delete(id);
+        this.remove(id);
         return;
       }
       const kind = writeKindOf(value);
       if (kind !== 'put' && kind !== 'delete') return;
       const existing = this.entries.get(id);
-      if (existing !== undefined) {
-        if (existing.commitTs > timestamp) return;
-        this.entries.delete(id);
-      } else if (this.entries.size >= this.maxEntries) {
+      if (existing !== undefined && existing.version.commitTs > timestamp) return;
+      this.remove(id);
+      const write = decodeWrite(value);
+      const bytes = entryBytes(userKey, write);
+      if (bytes > this.maxBytes) return;
+      while (this.bytes + bytes > this.maxBytes) {
         const oldest = this.entries.keys().next().value;
-        if (oldest !== undefined) this.entries.delete(oldest);
+        if (oldest === undefined) break;
+        this.remove(oldest);
       }
-      this.entries.set(id, { commitTs: timestamp, write: decodeWrite(value) });
+      this.entries.set(id, { version: { commitTs: timestamp, write }, bytes });
+      this.bytes += bytes;
     });
+  }
+
+  private remove(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    this.entries.delete(id);
+    this.bytes -= entry.bytes;
   }
 
   clear(): void {
     this.entries.clear();
+    this.bytes = 0;
   }
 }

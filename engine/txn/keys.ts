@@ -7,10 +7,11 @@
 import { USER_KEY_MIN } from '../../cluster/kv/kv-client.js';
 import { TxnError, formatKey } from './errors.js';
 import { USER_KEY_SIZE_BYTES_MAX } from '../../storage/mvcc/keys.js';
+import { byteString } from '../../storage/lsm/coding.js';
 
 /** The Map form of a key (see the file comment). */
 export function keyString(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+  return byteString(key);
 }
 
 export function compareKeys(a: Uint8Array, b: Uint8Array): number {
@@ -32,7 +33,9 @@ export function copyKey(key: Uint8Array): Uint8Array {
 /** Refuses keys the KV layer would refuse, with an error the SQL edge can report. */
 export function checkUserKey(key: Uint8Array): void {
   if (!(key instanceof Uint8Array)) throw new TxnError('INVALID_ARGUMENT', 'a key must be a Uint8Array');
-  if (compareKeys(key, USER_KEY_MIN) < 0) {
+  // Below USER_KEY_MIN (0x01) means empty or starting with 0x00; checked on the bytes, not with a
+  // comparison call, because every read and write of a transaction passes here.
+  if (key.length === 0 || key[0]! < USER_KEY_MIN[0]!) {
     throw new TxnError('INVALID_ARGUMENT', `key "${formatKey(key)}" is below the user key space (keys below 0x01 belong to the system)`);
   }
   if (key.length > USER_KEY_SIZE_BYTES_MAX) {
