@@ -28,7 +28,7 @@
 // A SqlType names a type the way PostgreSQL's wire protocol and catalogs do: its OID and its type
 // modifier (typmod: varchar/char length + 4, numeric ((p << 16) | s) + 4, -1 for none).
 
-import type Decimal from 'decimal.js';
+import type { Decimal } from 'decimal.js';
 
 /** PostgreSQL type OIDs (pg_type.oid) of the types ReefDB supports. */
 export const TypeOid = {
