@@ -79,6 +79,14 @@ export interface ScanOptions {
 
 type State = 'active' | 'committed' | 'rolled-back' | 'failed' | 'abandoned';
 
+/** A savepoint of one transaction (opaque to callers; the SQL session maps names to them). */
+export interface Savepoint {
+  /** Its position among the transaction's live savepoints. */
+  readonly depth: number;
+  /** The write buffer's undo mark. */
+  readonly mark: number;
+}
+
 /** How many times a READ COMMITTED lock request retries at a newer forUpdateTs after a newer commit. */
 const LOCK_CONFLICT_RETRIES_MAX = 64;
 
@@ -102,6 +110,9 @@ export class Transaction {
   private prewriteSent = false;
   private prewriteMayCommit = false;
   private state: State = 'active';
+  private readonly savepoints: Savepoint[] = [];
+  /** A call failed while savepoints exist: everything but ROLLBACK TO / ROLLBACK is refused. */
+  private aborted = false;
   private queue: Promise<unknown> = Promise.resolve();
   /** Calls run() started that have not settled (0: the queue is idle). */
   private callsInFlight = 0;
@@ -336,14 +347,59 @@ export class Transaction {
 
   /** Rolls back: releases every lock. A no-op after a failure; refused after commit. */
   rollback(): Promise<void> {
-    const next = this.queue.then(async () => {
+    return this.enqueue(async () => {
       if (this.state === 'committed') throw closed(this.state);
       if (this.state !== 'active') return;
       await this.releaseLocks();
       this.finish('rolled-back');
     });
-    this.queue = next.catch(() => undefined);
-    return next;
+  }
+
+  /**
+   * SAVEPOINT: marks the current state of the transaction's writes. ROLLBACK TO the mark undoes every
+   * write buffered after it; RELEASE forgets it (and every mark after it). While at least one savepoint
+   * exists, a failed call does not end the transaction: it enters the aborted state (25P02 for every
+   * call) until rollbackToSavepoint() or rollback(). Row locks taken after a savepoint are kept until the
+   * transaction ends (PostgreSQL releases them at ROLLBACK TO; keeping a lock longer never weakens
+   * isolation, it only makes others wait longer).
+   */
+  savepoint(): Promise<Savepoint> {
+    return this.run(async () => {
+      const savepoint: Savepoint = { depth: this.savepoints.length, mark: this.buffer.mark() };
+      this.savepoints.push(savepoint);
+      return savepoint;
+    });
+  }
+
+  /** ROLLBACK TO SAVEPOINT: undoes the writes after `savepoint`, which stays; later ones are gone. */
+  rollbackToSavepoint(savepoint: Savepoint): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.state !== 'active') throw closed(this.state);
+      this.checkSavepoint(savepoint);
+      this.buffer.rollbackTo(savepoint.mark);
+      this.savepoints.length = savepoint.depth + 1;
+      this.aborted = false;
+    });
+  }
+
+  /** RELEASE SAVEPOINT: forgets `savepoint` and every savepoint after it; the writes stay. */
+  releaseSavepoint(savepoint: Savepoint): Promise<void> {
+    return this.run(async () => {
+      this.checkSavepoint(savepoint);
+      this.savepoints.length = savepoint.depth;
+      if (this.savepoints.length === 0) this.buffer.forgetMarks();
+    });
+  }
+
+  /** Whether a call failed inside a savepoint and the transaction awaits ROLLBACK TO (or ROLLBACK). */
+  get isAborted(): boolean {
+    return this.aborted;
+  }
+
+  private checkSavepoint(savepoint: Savepoint): void {
+    if (this.savepoints[savepoint.depth] !== savepoint) {
+      throw new TxnError('INVALID_ARGUMENT', 'savepoint does not exist (it was released or rolled back past)');
+    }
   }
 
   /** Stops heartbeats because the manager is closing; the transaction takes no further calls. */
@@ -357,29 +413,38 @@ export class Transaction {
     return this.isolation === 'read committed';
   }
 
-  /** Runs `body` after the calls before it; an error in an active transaction ends it. */
-  private run<T>(body: () => Promise<T>): Promise<T> {
+  /** Runs `work` after the calls before it (whatever their outcome). */
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
     // With no call in flight there is nothing to queue behind: start at once (one promise hop less on
     // every read and write of the common, awaited-in-turn use).
-    const next = this.callsInFlight === 0 ? this.execute(body) : this.queue.then(() => this.execute(body));
+    const next = this.callsInFlight === 0 ? work() : this.queue.then(work);
     this.callsInFlight++;
-    const settled = next.then(
+    this.queue = next.then(
       () => void this.callsInFlight--,
       () => void this.callsInFlight--,
     );
-    this.queue = settled;
     return next;
+  }
+
+  /** Runs `body` after the calls before it; an error in an active transaction ends it (see savepoint()). */
+  private run<T>(body: () => Promise<T>): Promise<T> {
+    return this.enqueue(() => this.execute(body));
   }
 
   private async execute<T>(body: () => Promise<T>): Promise<T> {
     if (this.runtime.isClosed()) throw new TxnError('SHUTTING_DOWN', 'the transaction manager is closed');
     if (this.state !== 'active') throw closed(this.state);
+    if (this.aborted) throw aborted();
     try {
       return await body();
     } catch (error) {
       if (this.state === 'active') {
-        await this.releaseLocks();
-        this.finish('failed');
+        if (this.savepoints.length > 0) {
+          this.aborted = true;
+        } else {
+          await this.releaseLocks();
+          this.finish('failed');
+        }
       }
       throw error;
     }
@@ -519,6 +584,12 @@ export class Transaction {
       return { kind: 'unknown' };
     }
   }
+}
+
+function aborted(): TxnError {
+  return new TxnError('TRANSACTION_CLOSED', 'current transaction is aborted, commands ignored until end of transaction block', {
+    detail: 'A call failed inside a savepoint: ROLLBACK TO a savepoint, or ROLLBACK.',
+  });
 }
 
 function closed(state: State): TxnError {

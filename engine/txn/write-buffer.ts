@@ -40,6 +40,31 @@ export class WriteBuffer {
   private readonly slots = new Map<string, Slot>();
   private sortedKeys: string[] | undefined;
   private writeCount = 0;
+  /** While savepoints exist: each write's key and the write it replaced, oldest first. */
+  private undo: { readonly slot: Slot; readonly previous: BufferedWrite | undefined }[] | undefined;
+
+  /** Starts (or continues) recording writes so that rollbackTo can undo them; returns the mark. */
+  mark(): number {
+    this.undo ??= [];
+    return this.undo.length;
+  }
+
+  /** Undoes every write made after `mark` (a value mark() returned), newest first. */
+  rollbackTo(mark: number): void {
+    const undo = this.undo;
+    if (undo === undefined || mark > undo.length) throw new Error(`write buffer: no mark ${mark}`);
+    while (undo.length > mark) {
+      const { slot, previous } = undo.pop()!;
+      if (slot.write !== undefined && previous === undefined) this.writeCount--;
+      if (slot.write === undefined && previous !== undefined) this.writeCount++;
+      slot.write = previous;
+    }
+  }
+
+  /** Stops recording (no savepoint is left). */
+  forgetMarks(): void {
+    this.undo = undefined;
+  }
 
   /** The number of keys with a buffered write. */
   get size(): number {
@@ -104,6 +129,7 @@ export class WriteBuffer {
 
   private setWrite(key: Uint8Array, write: BufferedWrite): void {
     const slot = this.slot(key);
+    this.undo?.push({ slot, previous: slot.write });
     if (slot.write === undefined) this.writeCount++;
     slot.write = write;
   }

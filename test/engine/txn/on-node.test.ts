@@ -10,3 +10,4 @@ await import('./coordinator-crash.test.js');
 await import('./pessimistic.test.js');
 await import('./transaction.test.js');
 await import('./lock-resolver.test.js');
+await import('./savepoint.test.js');
