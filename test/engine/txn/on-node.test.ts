@@ -1,7 +1,7 @@
 // The coordinator's behaviour tests again, on the real stack: the same files, with openTxnTestKv
 // pointed at an embedded node (routing client → ranges on Raft → LSM; support.ts, backend 'node').
 // Bank invariant at every isolation level, write skew under SERIALIZABLE, coordinators that stop at
-// every commit failpoint, row locks and deadlocks, a transaction's own view, and the lock resolver.
+// every commit failpoint, row locks and deadlocks, a transaction's own view, the lock resolver, savepoints.
 // (commit-paths.test.ts stays on the double: it asserts exact call counts and zero elapsed virtual time.)
 process.env['REEF_TXN_BACKEND'] = 'node';
 await import('./bank.test.js');
