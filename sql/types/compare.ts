@@ -240,7 +240,7 @@ export function jsonbKind(value: JsonValue): JsonbKind {
 }
 
 /** jsonb's key order: shorter UTF-8 first, then bytewise (lengthCompareJsonbStringValue). */
-function compareJsonbKeys(a: string, b: string): number {
+export function compareJsonbKeys(a: string, b: string): number {
   return utf8Length(a) - utf8Length(b) || compareText(a, b);
 }
 
