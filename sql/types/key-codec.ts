@@ -405,6 +405,9 @@ export function formatUuid(bytes: Uint8Array, offset: number, mask: number): str
 
 // ---- numeric ----------------------------------------------------------------------------------------------
 
+// PostgreSQL's numeric holds 131072 digits before the point and 16383 after it: base-100 exponents
+// within ±65536. The bound keeps decimal.js (whose exponents reach 9e15) from overflowing on decode.
+const NUMERIC_EXPONENT_MAX = 100_000;
 let digits = new Uint8Array(64);
 
 /** Puts the significant decimal digits of a finite non-zero Decimal in `digits`; returns their count. */
@@ -436,7 +439,11 @@ export function writeNumeric(out: KeyWriter, type: SqlType, value: Datum): void 
   // `point` digits stand before the decimal point; an odd count gets a leading 0 to fill a base-100 pair.
   const point = value.e + 1;
   const odd = point % 2 !== 0;
-  writeOrderedInt(out, odd ? (point + 1) / 2 : point / 2);
+  const exponent = odd ? (point + 1) / 2 : point / 2;
+  if (Math.abs(exponent) > NUMERIC_EXPONENT_MAX) {
+    throw new ReefSqlError(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, 'value overflows numeric format');
+  }
+  writeOrderedInt(out, exponent);
   for (let i = odd ? -1 : 0; i < count; i += 2) {
     const centimal = (i < 0 ? 0 : digits[i]! * 10) + (i + 1 < count ? digits[i + 1]! : 0);
     out.byte(i + 2 >= count ? 2 * centimal : 2 * centimal + 1);
@@ -463,6 +470,7 @@ export function readNumeric(reader: KeyReader, mask: number): Decimal {
   }
   const bodyMask = tag === NumericTag.Negative ? mask ^ 0xff : mask;
   const exponent = readOrderedInt(reader, bodyMask);
+  if (Math.abs(exponent) > NUMERIC_EXPONENT_MAX) throw corruptKey('numeric exponent out of range', reader);
   let text = tag === NumericTag.Negative ? '-0.' : '0.';
   for (let first = true; ; first = false) {
     const byte = reader.byte(bodyMask);
@@ -701,8 +709,11 @@ function readKeyValue(reader: KeyReader, type: SqlType, mask: number): Datum {
     case TypeOid.name:
     case TypeOid.unknown:
       return readEscapedString(reader, mask);
-    case TypeOid.bpchar:
-      return padBpchar(readEscapedString(reader, mask), type);
+    case TypeOid.bpchar: {
+      const value = readEscapedString(reader, mask);
+      if (value.endsWith(' ')) throw corruptKey('bpchar key with trailing spaces', reader);
+      return padBpchar(value, type);
+    }
     case TypeOid.bytea:
       return readEscapedBytes(reader, mask);
     case TypeOid.date: {

@@ -257,7 +257,10 @@ class RowReader {
     for (let i = 0; i < 10; i++) {
       const byte = this.byte();
       value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
+      if (byte < 0x80) {
+        if (byte === 0 && i > 0) throw this.corrupt('varint not in its shortest form');
+        return value;
+      }
       scale *= 0x80;
     }
     throw this.corrupt('varint longer than 10 bytes');
