@@ -146,27 +146,28 @@ export class KeyWriter {
 }
 
 /**
- * Reads keys: `bytes` from `offset` on, every byte XORed with the caller's mask (0xff under DESC).
- * `what` names the bytes in corruption errors (row-codec.ts reads its numeric and jsonb bodies here).
+ * Reads keys: bytes[offset, end) on, every byte XORed with the caller's mask (0xff under DESC).
+ * `what` names the bytes in corruption errors (row-codec.ts reads its numeric and jsonb payloads here).
  */
 export class KeyReader {
   constructor(
     readonly bytes: Uint8Array,
     public offset = 0,
     readonly what = 'key',
+    readonly end = bytes.length,
   ) {}
 
   get atEnd(): boolean {
-    return this.offset >= this.bytes.length;
+    return this.offset >= this.end;
   }
 
   byte(mask: number): number {
-    if (this.offset >= this.bytes.length) throw corruptKey('it ends in the middle of a value', this);
+    if (this.offset >= this.end) throw corruptKey('it ends in the middle of a value', this);
     return this.bytes[this.offset++]! ^ mask;
   }
 
   uint32(mask: number): number {
-    if (this.offset + 4 > this.bytes.length) throw corruptKey('it ends in the middle of a value', this);
+    if (this.offset + 4 > this.end) throw corruptKey('it ends in the middle of a value', this);
     const b = this.bytes;
     const at = this.offset;
     this.offset += 4;
@@ -180,7 +181,7 @@ export function dataCorrupted(what: string, detail?: string): ReefSqlError {
 }
 
 function corruptKey(problem: string, reader: KeyReader): ReefSqlError {
-  return dataCorrupted(`corrupt ${reader.what}: ${problem}`, `at byte ${reader.offset} of ${reader.bytes.length}`);
+  return dataCorrupted(`corrupt ${reader.what}: ${problem}`, `at byte ${reader.offset} of ${reader.end}`);
 }
 
 /** A value that breaks datum.ts's representation of its type: a bug in the caller, not user input. */
@@ -341,14 +342,11 @@ function readEscapedBytes(reader: KeyReader, mask: number): Uint8Array {
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** The string whose UTF-8 is bytes[start, end); invalid UTF-8 is reported as corruption. */
+/**
+ * The string whose UTF-8 is bytes[start, end); invalid UTF-8 is reported as corruption. (Node's decoder
+ * beats a JavaScript loop even on short ASCII strings.)
+ */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number, what: string): string {
-  if (end - start <= 24) {
-    let ascii = true;
-    for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) ascii = false;
-    // apply takes any array-like; a typed array of bytes is one.
-    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-  }
   try {
     return utf8Decoder.decode(bytes.subarray(start, end));
   } catch {
@@ -451,6 +449,8 @@ export function writeNumeric(out: KeyWriter, type: SqlType, value: Datum): void 
   if (negative) out.invertFrom(start);
 }
 
+const CENTIMAL_TEXT = Array.from({ length: 100 }, (_, centimal) => String(centimal).padStart(2, '0'));
+
 export function readNumeric(reader: KeyReader, mask: number): Decimal {
   const tag = reader.byte(mask);
   switch (tag) {
@@ -476,7 +476,7 @@ export function readNumeric(reader: KeyReader, mask: number): Decimal {
     const byte = reader.byte(bodyMask);
     const centimal = byte >> 1;
     if (centimal > 99 || (centimal === 0 && (first || (byte & 1) === 0))) throw corruptKey('bad numeric digit', reader);
-    text += centimal < 10 ? `0${centimal}` : `${centimal}`;
+    text += CENTIMAL_TEXT[centimal]!;
     if ((byte & 1) === 0) break;
   }
   return new Decimal(`${text}e${2 * exponent}`);
@@ -534,14 +534,14 @@ export function readJsonb(reader: KeyReader, mask: number, topLevel: boolean, de
       return true;
     case JsonbTag.Array: {
       const count = readOrderedInt(reader, mask);
-      if (count < (topLevel ? 1 : 0) || count > reader.bytes.length) throw corruptKey('bad jsonb array length', reader);
+      if (count < (topLevel ? 1 : 0) || count > reader.end - reader.offset) throw corruptKey('bad jsonb array length', reader);
       const elements: JsonValue[] = [];
       for (let i = 0; i < count; i++) elements.push(readJsonb(reader, mask, false, depth + 1));
       return elements;
     }
     case JsonbTag.Object: {
       const count = readOrderedInt(reader, mask);
-      if (count < 0 || count > reader.bytes.length) throw corruptKey('bad jsonb object size', reader);
+      if (count < 0 || count > reader.end - reader.offset) throw corruptKey('bad jsonb object size', reader);
       const object = new Map<string, JsonValue>();
       let previous: string | undefined;
       for (let i = 0; i < count; i++) {
@@ -731,7 +731,7 @@ function readKeyValue(reader: KeyReader, type: SqlType, mask: number): Datum {
     case TypeOid.interval:
       return readInterval(reader, mask);
     case TypeOid.uuid: {
-      if (reader.offset + 16 > reader.bytes.length) throw corruptKey('it ends in the middle of a uuid', reader);
+      if (reader.offset + 16 > reader.end) throw corruptKey('it ends in the middle of a uuid', reader);
       reader.offset += 16;
       return formatUuid(reader.bytes, reader.offset - 16, mask);
     }

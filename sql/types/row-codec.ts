@@ -63,7 +63,9 @@ const COLUMN_ID_MAX = 0x7fffffff;
 
 const enum Kind { Null = 0, False = 1, True = 2, Uint = 3, NegativeInt = 4, Float32 = 5, Float64 = 6, Bytes = 7, Infinity = 8, NegativeInfinity = 9 }
 
-const writer = new KeyWriter(1024);
+let writer = new KeyWriter(1024);
+/** A row larger than this leaves the shared writer to be collected rather than kept at its size. */
+const WRITER_RETAINED_BYTES_MAX = 1024 * 1024;
 const scratchView = new DataView(new ArrayBuffer(8));
 const TWO_TO_53 = 2 ** 53;
 
@@ -71,10 +73,15 @@ function writeUvarint(out: KeyWriter, value: number): void {
   out.ensure(10);
   const buffer = out.buffer;
   let at = out.length;
-  while (value >= 0x80) {
+  // Arithmetic above 2^31 (bitwise operators cut to 32 bits), shifts below it.
+  while (value > 0x7fffffff) {
     const low = value % 0x80;
     buffer[at++] = low | 0x80;
     value = (value - low) / 0x80;
+  }
+  while (value >= 0x80) {
+    buffer[at++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
   }
   buffer[at++] = value;
   out.length = at;
@@ -231,7 +238,9 @@ export function encodeRow(columns: readonly RowColumn[], values: readonly Datum[
     }
     writeValue(out, column.id, column.type, values[i]!);
   }
-  return out.finish();
+  const row = out.finish();
+  if (out.buffer.length > WRITER_RETAINED_BYTES_MAX) writer = new KeyWriter(1024);
+  return row;
 }
 
 // ---- decoding ---------------------------------------------------------------------------------------------
@@ -386,7 +395,7 @@ function readBytesPayload(reader: RowReader, type: SqlType, end: number): Datum 
       return formatUuid(reader.bytes, start, 0);
     case TypeOid.numeric:
     case TypeOid.jsonb: {
-      const keyReader = new KeyReader(reader.bytes.subarray(0, end), start, 'row value');
+      const keyReader = new KeyReader(reader.bytes, start, 'row value', end);
       const value = type.oid === TypeOid.numeric ? readNumeric(keyReader, 0) : readJsonb(keyReader, 0, true, 0);
       reader.offset = keyReader.offset;
       return value;
