@@ -178,7 +178,7 @@ function randomDatum(random: SeededRandom, sqlType: SqlType): Datum {
 }
 
 /** Identical in datum.ts's representation (Object.is for floats, Map order for jsonb objects). */
-export function sameDatum(a: Datum | undefined, b: Datum | undefined): boolean {
+function sameDatum(a: Datum | undefined, b: Datum | undefined): boolean {
   if (typeof a === 'number' || typeof b === 'number') return Object.is(a, b);
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
   if (Decimal.isDecimal(a) || Decimal.isDecimal(b)) return Decimal.isDecimal(a) && Decimal.isDecimal(b) && a.toString() === b.toString();
