@@ -36,21 +36,8 @@
 import { ReefSqlError, SqlState } from '../errors.js';
 import { type Datum, type Interval, type JsonValue, type SqlType, TypeOid } from './datum.js';
 import { MICROSECONDS_PER_DAY, arrayElementType } from './compare.js';
-import {
-  KeyReader,
-  KeyWriter,
-  dataCorrupted,
-  decodeUtf8,
-  formatUuid,
-  invalidDatum,
-  isSqlArray,
-  readJsonb,
-  readNumeric,
-  writeJsonb,
-  writeNumeric,
-  writeUtf8,
-  writeUuid,
-} from './key-codec.js';
+import { KeyReader, KeyWriter, dataCorrupted, decodeUtf8, formatUuid, invalidDatum, writeUtf8, writeUuid } from './key-bytes.js';
+import { isSqlArray, readJsonb, readNumeric, writeJsonb, writeNumeric } from './key-codec.js';
 
 /** A column as the row codec sees it: its stable id (never reused within a table) and its type. */
 export interface RowColumn {

@@ -13,8 +13,6 @@ import { type Datum, type JsonValue, type SqlArray, type SqlType, TypeOid } from
 import { arrayElementType, compareDatums, compareJsonbKeys, compareOrdered } from '../../../sql/types/compare.js';
 import {
   type KeyColumn,
-  KeyReader,
-  KeyWriter,
   type NullsOrder,
   type SortDirection,
   decodeIndexKey,
@@ -24,10 +22,9 @@ import {
   indexPrefix,
   keyDecodingIsExact,
   prefixEnd,
-  readOrderedInt,
   tablePrefix,
-  writeOrderedInt,
 } from '../../../sql/types/key-codec.js';
+import { KeyReader, KeyWriter, readOrderedInt, writeOrderedInt } from '../../../sql/types/key-bytes.js';
 import { isSqlError } from '../../../sql/errors.js';
 
 const seed = announceSeed(import.meta.url);
