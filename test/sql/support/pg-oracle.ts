@@ -8,7 +8,7 @@
 //   npm run build && node dist/test/sql/support/pg-oracle.js [--rewrite] [--port N] [files...]
 //
 // Without files it runs every test/sql/logic/*.test. It also checks test/sql/logic/DIFFERS.md against
-// the files' reef-only records. Exit status 0 when everything matches (or was rewritten), 1 otherwise.
+// the files' reef-only records, and lints them (logic-lint.ts). Exit status 0 when everything matches (or was rewritten), 1 otherwise.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { checkDiffers, parseDiffers, wholeFileEntry, type DiffersEntry } from './differs.js';
+import { lintLogicFile } from './logic-lint.js';
 import { LogicParseError, parseLogicFile, splitLines } from './logic-parser.js';
 import { applyEdits, formatFailures, runLogicFile } from './logic-runner.js';
 import { PgTarget } from './pg-target.js';
@@ -123,13 +124,17 @@ async function runFile(
 
   const lines: string[] = [];
   let rewritten = false;
+  let finalText = text;
   if (options.rewrite && result.edits.length > 0) {
     const updated = applyEdits(splitLines(text), result.edits).join('\n') + '\n';
     if (updated !== text) {
       writeFileSync(path, updated);
       rewritten = true;
+      finalText = updated;
     }
   }
+  // Linted after the rewrite: whether rows have a defined order depends on how many there are.
+  problems.push(...lintLogicFile(parseLogicFile(finalText, logic.file), finalText));
   // When rewriting, mismatched results and error codes were written into the file; what is left to
   // report is what a rewrite cannot fix (a statement that failed or succeeded against expectations).
   const remaining = result.failures.filter((failure) => !failure.rewritten);
