@@ -269,10 +269,100 @@ t.test('syntax errors carry 42601, PostgreSQL 15 message and 1-based character p
   parseFails(t, "SELECT 'é' FORM t", syntax('syntax error at or near "t"', 17));
   // PostgreSQL's whitespace is narrower than JavaScript's: a no-break space is an identifier character.
   parseFails(t, '\u00a0', syntax('syntax error at or near "\u00a0"', 1));
-  // Bison's stack limit (10000 levels) is PostgreSQL's answer to deep nesting, and a syntax error.
-  const deep = 'SELECT ' + '('.repeat(20_000) + '1' + ')'.repeat(20_000);
-  parseFails(t, deep, syntax('memory exhausted at or near "("', 10_004));
+  // Bison's stack limit (10000 entries) is PostgreSQL's answer to deeply nested CASE, and a syntax error.
+  const cases = 'SELECT ' + 'case when a then '.repeat(2000) + '1' + ' end'.repeat(2000);
+  parseFails(t, cases, syntax('memory exhausted at or near "when"', 33_996));
   t.same(parseSql('SELECT 1')[0]!.text, 'SELECT 1', 'the parser still works after a failure');
+});
+
+t.test('what libpg-query accepts beyond PostgreSQL 15 is refused as PostgreSQL 15 refuses it', async (t) => {
+  await initParser();
+  const syntax = (message: string, position: number) => ({ code: SqlState.SYNTAX_ERROR, message, position });
+  // A number run into an identifier: libpg-query would read `SELECT 0x1F` as `SELECT 0 AS x1F`.
+  const junk = (token: string) => syntax(`trailing junk after numeric literal at or near "${token}"`, 8);
+  parseFails(t, 'SELECT 123abc', junk('123abc'));
+  parseFails(t, 'SELECT 0x1F', junk('0x1F'));
+  parseFails(t, 'SELECT 1_000', junk('1_000'));
+  parseFails(t, 'SELECT 1.5e', junk('1.5e'));
+  parseFails(t, 'SELECT 1e+', junk('1e+'));
+  parseFails(t, 'SELECT .5x', junk('.5x'));
+  parseFails(t, 'SELECT $1a', syntax('trailing junk after parameter at or near "$1a"', 8));
+  parseFails(t, "SELECT '😀' || 1x", syntax('trailing junk after numeric literal at or near "1x"', 15));
+  parseFails(t, 'SELECT 1; SELECT 2x', syntax('trailing junk after numeric literal at or near "2x"', 18));
+  // PostgreSQL lexes as it parses: whichever error comes first in the text is the one it reports.
+  parseFails(t, 'SELECT 1abc FROM FROM', junk('1abc'));
+  parseFails(t, 'SELECT FROM FROM 1abc', syntax('syntax error at or near "FROM"', 13));
+  // Digits inside constants, quoted identifiers, comments and identifiers are no numbers.
+  const hidden = 'SELECT \'1abc\', E\'2x\\\'3y\', $$4z$$, $q$ 5w $q$, "6v", t1a, x$1, 1e5, 1..2 -- 7u\n/* 8t /* 9s */ */';
+  t.equal(parseSql(hidden).length, 1, 'no junk hides in constants, identifiers or comments');
+
+  // Parameters where PostgreSQL takes only constants; libpg_query's grammar takes them for normalized text.
+  parseFails(t, 'SET x = $1', syntax('syntax error at or near "$1"', 9));
+  parseFails(t, 'ALTER ROLE r PASSWORD $1', syntax('syntax error at or near "$1"', 23));
+  parseFails(t, 'SELECT EXTRACT($1 FROM t)', syntax('syntax error at or near "$1"', 16));
+  parseFails(t, 'SELECT INTERVAL $1 YEAR', syntax('syntax error at or near "$1"', 17));
+  parseFails(t, 'SELECT c_d_id $2', syntax('syntax error at or near "$2"', 15));
+  // libpg-query fails later here (at SECOND); PostgreSQL already stopped at the parameter.
+  parseFails(t, 'SELECT INTERVAL (6) $1 SECOND', syntax('syntax error at or near "$1"', 21));
+  const legal = 'SELECT $1::int, CAST($2 AS text), EXTRACT(year FROM $3), f($4) FROM t WHERE a = $5 LIMIT $6';
+  t.equal(parseSql(legal).length, 1, 'parameters where PostgreSQL takes expressions');
+});
+
+t.test('statements nested too deeply for the parser are refused with 54000 before it sees them', async (t) => {
+  await initParser();
+  const tooDeep = { code: SqlState.PROGRAM_LIMIT_EXCEEDED, message: 'stack depth limit exceeded' };
+  t.equal(parseSql('SELECT 1' + '+1'.repeat(2000)).length, 1, 'a chain of 2000 additions parses');
+  t.throws(() => parseSql('SELECT 1' + '+1'.repeat(50_000)), tooDeep, 'a chain of 50000 does not');
+  t.equal(parseSql('SELECT 1' + ' UNION ALL SELECT 1'.repeat(5000)).length, 1, 'a chain of 5000 UNIONs parses');
+  t.throws(() => parseSql('SELECT 1' + ' UNION ALL SELECT 1, 2'.repeat(20_000)), tooDeep);
+  t.throws(() => parseSql('SELECT ' + 'abs('.repeat(5000) + '1' + ')'.repeat(5000)), tooDeep);
+  // Long flat lists are not deep: VALUES rows, IN lists, OR-ed conditions, CASE branches.
+  const rows = Array.from({ length: 20_000 }, (_, i) => `(${i}, 'name ${i}', ${i}.5)`).join(', ');
+  t.equal(parseSql(`INSERT INTO t VALUES ${rows}`).length, 1, '20000 VALUES rows');
+  const ors = Array.from({ length: 5000 }, (_, i) => `(a = ${i} AND b = 'x')`).join(' OR ');
+  t.equal(parseSql(`SELECT * FROM t WHERE ${ors}`).length, 1, '5000 OR-ed conditions');
+  const whens = Array.from({ length: 5000 }, (_, i) => `WHEN a = ${i} THEN ${i}`).join(' ');
+  t.equal(parseSql(`SELECT CASE ${whens} END FROM t`).length, 1, '5000 CASE branches');
+});
+
+t.test('a crash inside the WebAssembly parser restarts it instead of leaving it broken', async (t) => {
+  await initParser();
+  // Short text skips the nesting bound; called deep enough in the JavaScript stack, its 2000-level tree
+  // overflows the native stack inside WebAssembly, which is the trap the restart exists for.
+  const sql = 'SELECT 1' + '+1'.repeat(2000);
+  const attempt = (): unknown => {
+    try {
+      parseSql(sql);
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  };
+  const nested = (depth: number): unknown => (depth === 0 ? attempt() : nested(depth - 1));
+  let failure: unknown;
+  for (let depth = 0; depth < 50_000 && failure === undefined; depth += 250) {
+    try {
+      failure = nested(depth);
+    } catch (error) {
+      failure = error; // the JavaScript frames overflowed before reaching the parser
+    }
+  }
+  if (!isSqlError(failure)) {
+    t.comment(`the JavaScript stack overflowed before the parser's did (${String(failure)}); nothing to check`);
+    return;
+  }
+  t.same([failure.code, failure.message], [SqlState.PROGRAM_LIMIT_EXCEEDED, 'stack depth limit exceeded']);
+  t.throws(() => parseSql('SELECT 1'), {
+    code: SqlState.INTERNAL_ERROR,
+    message: 'SQL parser is restarting after an internal failure; retry the statement',
+  });
+  await initParser();
+  t.same(
+    parseSql('SELECT 1; SELECT $1').map((s) => s.text),
+    ['SELECT 1', 'SELECT $1'],
+    'a fresh instance parses again',
+  );
+  t.equal(attempt(), undefined, 'the statement that crashed deep in the stack parses near its top');
 });
 
 t.test('grammar errors PostgreSQL raises with another SQLSTATE keep it', async (t) => {

@@ -17,7 +17,7 @@
 import { isSqlState, type SqlOutcome, type SqlTarget } from './target.js';
 
 /** The slice of the engine's embedded API that the logic tests use (see the file comment). */
-interface ReefQueryResult {
+export interface ReefQueryResult {
   readonly fields?: readonly { readonly name: string; readonly dataTypeID?: number }[];
   readonly rows?: readonly unknown[];
 }
@@ -33,7 +33,7 @@ interface ReefDatabase extends ReefSession {
   close(): Promise<void>;
 }
 
-interface ReefModule {
+export interface ReefModule {
   readonly Reef: { open(): Promise<ReefDatabase> };
 }
 
