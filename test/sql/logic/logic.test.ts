@@ -58,6 +58,10 @@ if (selected.length === 0) {
     }
     for (const name of selected) {
       await t.test(name, async (t) => {
+        if (!allFiles.includes(name)) {
+          t.fail(`no logic file test/sql/logic/${name}`);
+          return;
+        }
         const logic = parseLogicFile(readFileSync(join(directory, name), 'utf8'), `test/sql/logic/${name}`);
         const target = await ReefTarget.open(engine);
         try {

@@ -293,7 +293,7 @@ t.test('what libpg-query accepts beyond PostgreSQL 15 is refused as PostgreSQL 1
   parseFails(t, 'SELECT 1abc FROM FROM', junk('1abc'));
   parseFails(t, 'SELECT FROM FROM 1abc', syntax('syntax error at or near "FROM"', 13));
   // Digits inside constants, quoted identifiers, comments and identifiers are no numbers.
-  const hidden = 'SELECT \'1abc\', E\'2x\\\'3y\', $$4z$$, $q$ 5w $q$, "6v", t1a, x$1, 1e5, 1..2 -- 7u\n/* 8t /* 9s */ */';
+  const hidden = 'SELECT \'1abc\', E\'2x\\\'3y\', $$4z$$, $q$ 5w $q$, "6v", t1a, x$1, 1e5, 1.e3 -- 7u\n/* 8t /* 9s */ */';
   t.equal(parseSql(hidden).length, 1, 'no junk hides in constants, identifiers or comments');
 
   // Parameters where PostgreSQL takes only constants; libpg_query's grammar takes them for normalized text.
