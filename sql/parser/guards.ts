@@ -109,7 +109,7 @@ export function scanText(text: string, measureNesting: boolean): TextScan {
  */
 export function nestingError(bound: number | undefined, cause?: unknown): ReefSqlError {
   // PostgreSQL raises this as 54001 (statement_too_complex), which sql/errors.ts does not name yet.
-  return new ReefSqlError(SqlState.PROGRAM_LIMIT_EXCEEDED, 'stack depth limit exceeded', {
+  return new ReefSqlError(SqlState.STATEMENT_TOO_COMPLEX, 'stack depth limit exceeded', {
     hint:
       bound === undefined
         ? 'The statement nests too deeply for the parser; simplify it.'

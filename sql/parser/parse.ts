@@ -82,7 +82,7 @@ async function load(): Promise<void> {
 /**
  * Parses a query string into its statements, synchronously. Empty statements (`;;`, only whitespace or
  * comments) yield no entry. Throws ReefSqlError: 42601 and PostgreSQL's message and position for a
- * syntax error, 54000 for text over SQL_TEXT_BYTES_MAX or nested too deeply, XX000 when initParser() has
+ * syntax error, 54000 for text over SQL_TEXT_BYTES_MAX, 54001 when nested too deeply, XX000 when initParser() has
  * not finished.
  */
 export function parseSql(text: string): ParsedStatement[] {
@@ -97,8 +97,8 @@ export function parseSql(text: string): ParsedStatement[] {
   }
   checkTextSize(text);
   if (text.includes('\u0000')) {
-    // PostgreSQL's message for a NUL in text; its code 22021 belongs to class 22, data exception.
-    throw new ReefSqlError(SqlState.DATA_EXCEPTION, 'invalid byte sequence for encoding "UTF8": 0x00');
+    // PostgreSQL's message and code for a NUL in text.
+    throw new ReefSqlError(SqlState.CHARACTER_NOT_IN_REPERTOIRE, 'invalid byte sequence for encoding "UTF8": 0x00');
   }
   const firstTokenIndex = skipWhitespace(text, 0, text.length);
   if (firstTokenIndex === text.length) return [];

@@ -2,7 +2,7 @@
 // client sends parses into the typed tree; a query string splits into statements whose text and location
 // slice the input exactly (also around multi-byte characters); syntax errors carry 42601, PostgreSQL's
 // message word for word and its 1-based character position, including for what libpg-query alone would
-// accept (`SELECT 0x1F`, `SET x = $1`); oversized or too deeply nested text is refused with 54000; a crash
+// accept (`SELECT 0x1F`, `SET x = $1`); oversized text is refused with 54000, too deeply nested text with 54001; a crash
 // inside the WebAssembly parser restarts it; parsing before initParser() fails clearly. Every expected
 // message and position was checked against a PostgreSQL 15.18 server. The last test prints parse speed as
 // a diagnostic, not an assertion.
@@ -307,9 +307,9 @@ t.test('what libpg-query accepts beyond PostgreSQL 15 is refused as PostgreSQL 1
   t.equal(parseSql(legal).length, 1, 'parameters where PostgreSQL takes expressions');
 });
 
-t.test('statements nested too deeply for the parser are refused with 54000 before it sees them', async (t) => {
+t.test('statements nested too deeply for the parser are refused with 54001 before it sees them', async (t) => {
   await initParser();
-  const tooDeep = { code: SqlState.PROGRAM_LIMIT_EXCEEDED, message: 'stack depth limit exceeded' };
+  const tooDeep = { code: SqlState.STATEMENT_TOO_COMPLEX, message: 'stack depth limit exceeded' };
   t.equal(parseSql('SELECT 1' + '+1'.repeat(2000)).length, 1, 'a chain of 2000 additions parses');
   t.throws(() => parseSql('SELECT 1' + '+1'.repeat(50_000)), tooDeep, 'a chain of 50000 does not');
   t.equal(parseSql('SELECT 1' + ' UNION ALL SELECT 1'.repeat(5000)).length, 1, 'a chain of 5000 UNIONs parses');
@@ -352,7 +352,7 @@ t.test('a crash inside the WebAssembly parser restarts it instead of leaving it 
     t.comment(`the JavaScript stack overflowed before the parser's did (${String(failure)}); nothing to check`);
     return;
   }
-  t.same([failure.code, failure.message], [SqlState.PROGRAM_LIMIT_EXCEEDED, 'stack depth limit exceeded']);
+  t.same([failure.code, failure.message], [SqlState.STATEMENT_TOO_COMPLEX, 'stack depth limit exceeded']);
   t.throws(() => parseSql('SELECT 1'), {
     code: SqlState.INTERNAL_ERROR,
     message: 'SQL parser is restarting after an internal failure; retry the statement',
@@ -412,7 +412,7 @@ t.test('text over 16 MiB is refused with 54000 before parsing; NUL is refused', 
   t.ok(wide.length < SQL_TEXT_BYTES_MAX, 'fewer code units than the limit');
   t.throws(() => parseSql(wide), { code: SqlState.PROGRAM_LIMIT_EXCEEDED });
   parseFails(t, 'SELECT 1\u0000; DROP TABLE t', {
-    code: SqlState.DATA_EXCEPTION,
+    code: SqlState.CHARACTER_NOT_IN_REPERTOIRE,
     message: 'invalid byte sequence for encoding "UTF8": 0x00',
     position: undefined,
   });
