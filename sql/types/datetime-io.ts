@@ -443,9 +443,10 @@ export function roundHalfEven(value: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
-/** ParseFractionalSecond: '.ddd' (the whole rest of the field) in microseconds. */
+/** ParseFractionalSecond: '.ddd' or a lone '.' (the whole rest of the field) in microseconds. */
 export function parseFractionalSecond(text: string): number {
-  if (!/^\.[0-9]+$/.test(text) && !/^\.[0-9]+[eE][+-]?[0-9]+$/.test(text)) throw badFormat();
+  if (text === '.') return 0;
+  if (!/^\.[0-9]+$/.test(text)) throw badFormat();
   return roundHalfEven(Number(`0${text}`) * MICROSECONDS_PER_SECOND);
 }
 
@@ -699,9 +700,8 @@ export function decodeDate(text: string, fieldMask: number, fields: DateTimeFiel
 
 /** ValidateDate: BC and two-digit years, day of year, and the ranges of month and day. */
 export function validateDate(fieldMask: number, isJulian: boolean, twoDigitYear: boolean, bc: boolean, fields: DateTimeFields): void {
-  if ((fieldMask & DATE_MASK) === 0) return;
-  if (isJulian) {
-    // The year came from a Julian day and is right as it is.
+  if ((fieldMask & Mask.year) === 0 || isJulian) {
+    // No year, or one that came from a Julian day and is right as it is.
   } else if (bc) {
     if (fields.year <= 0) throw fieldOverflow();
     fields.year = -(fields.year - 1);

@@ -8,7 +8,8 @@
 // least 0: '1.50' has scale 2, '1.5e1' scale 0, '1e-5' scale 5. A value of 10^131072 or more, or a
 // scale above 16383, is 22003 "value overflows numeric format" (the limits of PostgreSQL's storage).
 //
-// numeric(p, s): the typmod is ((p << 16) | (s & 0x7ff)) + 4 (PostgreSQL 15 allows -1000 <= s <= 1000,
+// numeric(p, s), applied after those checks (as PostgreSQL applies it to the numeric read from a
+// literal or parameter): the typmod is ((p << 16) | (s & 0x7ff)) + 4 (PostgreSQL 15 allows -1000 <= s <= 1000,
 // so s is an 11-bit signed field). The value is rounded half away from zero to s digits after the point
 // (s < 0: to a multiple of 10^-s), its scale becomes max(s, 0), and then |value| must be below
 // 10^(p - s), or it is 22003 "numeric field overflow" with PostgreSQL's detail ('A field with precision
@@ -85,7 +86,16 @@ export function parseNumeric(text: string, typmod: number): Decimal {
   }
   while (index < text.length && isCSpace(text.charCodeAt(index))) index++;
   if (index !== text.length) throw invalid();
+  // PostgreSQL reads a literal or parameter as plain numeric first and applies numeric(p, s) after,
+  // so the storage limits apply to the value as written.
+  checkStorageLimits(value, scale);
   return applyNumericTypmod(value, scale, typmod);
+}
+
+/** make_result's range checks: 22003 "value overflows numeric format". */
+function checkStorageLimits(value: Decimal, scale: number): void {
+  if (!value.isFinite()) return;
+  if (scale > SCALE_MAX || (!value.isZero() && value.e >= INTEGER_DIGITS_MAX)) throw overflowsFormat();
 }
 
 /** 'NaN', '[+-]Infinity', '[+-]inf' at `index` (checked in that order, as numeric_in does). */
@@ -178,11 +188,9 @@ export function applyNumericTypmod(value: Decimal, scale: number, typmod: number
     }
     scale = Math.max(declaredScale, 0);
   }
-  if (value.isFinite()) {
-    if (scale > SCALE_MAX || (!value.isZero() && value.e >= INTEGER_DIGITS_MAX)) throw overflowsFormat();
-    // PostgreSQL has no negative zero.
-    if (value.isZero() && value.isNegative()) value = new NumericDecimal(0);
-  }
+  checkStorageLimits(value, scale);
+  // PostgreSQL has no negative zero.
+  if (value.isZero() && value.isNegative()) value = new NumericDecimal(0);
   return withDisplayScale(value, scale);
 }
 

@@ -78,6 +78,7 @@ function decodeTimeOnly(tokens: readonly DateTimeField[], options: DateTimeOptio
   let bc = false;
   let meridian: 'am' | 'pm' | undefined;
   let namedZone: TimeZone | undefined;
+  let hasDynamicZone = false;
   const count = tokens.length;
   for (let index = 0; index < count; index++) {
     const { text, kind } = tokens[index]!;
@@ -133,8 +134,8 @@ function decodeTimeOnly(tokens: readonly DateTimeField[], options: DateTimeOptio
         const abbreviation = lookupZoneAbbreviation(text);
         if (abbreviation !== undefined) {
           if (abbreviation.type === 'dynamic') {
-            namedZone = findTimeZone(abbreviation.zoneName);
-            if (namedZone === undefined) throw zoneNotRecognized(abbreviation.zoneName.toLowerCase());
+            // Resolved on the date given, or on today's: no full date is needed.
+            hasDynamicZone = true;
             mask = Mask.dynamicTz | Mask.tz;
           } else {
             mask = abbreviation.daylight ? Mask.dtz | Mask.tz : Mask.tz;
@@ -206,10 +207,10 @@ function decodeTimeOnly(tokens: readonly DateTimeField[], options: DateTimeOptio
     // A zone with a history needs the date to pick its offset.
     if (!hasFixedOffset(namedZone) && (fieldMask & DATE_MASK) !== DATE_MASK) throw badFormat();
   }
-  if ((fieldMask & Mask.tz) === 0) {
+  if (hasDynamicZone || (fieldMask & Mask.tz) === 0) {
     if (fieldMask & Mask.dtzModifier) throw badFormat();
     if ((fieldMask & DATE_MASK) !== 0 && (fieldMask & DATE_MASK) !== DATE_MASK) throw badFormat();
-    sessionTimeZone(options);
+    if (!hasDynamicZone) sessionTimeZone(options);
   }
   return fields;
 }
