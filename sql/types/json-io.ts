@@ -19,8 +19,10 @@
 // jsonb output is canonical: '{"a": 1, "b": [1, 2]}' with a space after ':' and ',', strings escaped
 // with \" \\ \b \f \n \r \t and \u00XX for other control characters, nothing else escaped.
 //
-// Nesting deeper than NESTING_DEPTH_MAX is 54000 "stack depth limit exceeded" (PostgreSQL's limit is
-// its stack size, 54001).
+// Parsing and printing keep their own stack, so nesting costs no JavaScript stack. Nesting deeper than
+// NESTING_DEPTH_MAX (10 000) is 54000 "stack depth limit exceeded"; PostgreSQL's limit is its
+// max_stack_depth (with the default 2MB it gives up somewhere between 10 000 and 20 000 levels, as
+// 54001, which errors.ts does not name).
 
 import type { Decimal } from 'decimal.js';
 import { ReefSqlError, SqlState } from '../errors.js';
@@ -404,37 +406,41 @@ export function quoteJsonString(value: string): string {
   return `${quoted}"`;
 }
 
+/** JsonbToCString, with an explicit stack (like parseJson) so that any nesting prints. */
 export function formatJsonb(value: JsonValue): string {
-  const parts: string[] = [];
-  appendJsonb(value, parts, 0);
-  return parts.join('');
-}
-
-function appendJsonb(value: JsonValue, out: string[], depth: number): void {
-  if (depth > NESTING_DEPTH_MAX) throw new ReefSqlError(SqlState.PROGRAM_LIMIT_EXCEEDED, 'stack depth limit exceeded');
-  if (value === null) {
-    out.push('null');
-  } else if (typeof value === 'boolean') {
-    out.push(value ? 'true' : 'false');
-  } else if (typeof value === 'string') {
-    out.push(quoteJsonString(value));
-  } else if (Array.isArray(value)) {
-    out.push('[');
-    (value as readonly JsonValue[]).forEach((element, index) => {
-      if (index > 0) out.push(', ');
-      appendJsonb(element, out, depth + 1);
-    });
-    out.push(']');
-  } else if (value instanceof Map) {
-    const members = value as ReadonlyMap<string, JsonValue>;
-    out.push('{');
-    jsonbObjectKeys(members).forEach((key, index) => {
-      if (index > 0) out.push(', ');
-      out.push(quoteJsonString(key), ': ');
-      appendJsonb(members.get(key)!, out, depth + 1);
-    });
-    out.push('}');
-  } else {
-    out.push(formatNumeric(value as Decimal, -1));
+  type Open = { readonly close: string; readonly values: readonly JsonValue[]; readonly keys: readonly string[] | undefined; index: number };
+  const out: string[] = [];
+  const stack: Open[] = [];
+  const write = (item: JsonValue): void => {
+    if (item === null) {
+      out.push('null');
+    } else if (typeof item === 'boolean') {
+      out.push(item ? 'true' : 'false');
+    } else if (typeof item === 'string') {
+      out.push(quoteJsonString(item));
+    } else if (Array.isArray(item)) {
+      out.push('[');
+      stack.push({ close: ']', values: item as readonly JsonValue[], keys: undefined, index: 0 });
+    } else if (item instanceof Map) {
+      const members = item as ReadonlyMap<string, JsonValue>;
+      const keys = jsonbObjectKeys(members);
+      out.push('{');
+      stack.push({ close: '}', values: keys.map((key) => members.get(key)!), keys, index: 0 });
+    } else {
+      out.push(formatNumeric(item as Decimal, -1));
+    }
+  };
+  write(value);
+  while (stack.length > 0) {
+    const open = stack[stack.length - 1]!;
+    if (open.index === open.values.length) {
+      out.push(open.close);
+      stack.pop();
+      continue;
+    }
+    if (open.index > 0) out.push(', ');
+    if (open.keys !== undefined) out.push(quoteJsonString(open.keys[open.index]!), ': ');
+    write(open.values[open.index++]!);
   }
+  return out.join('');
 }
