@@ -1,8 +1,8 @@
-// The shared machinery of date/time text input, after PostgreSQL 15's datetime.c: the lexer that cuts
-// an input string into typed fields (ParseDateTime), the keyword table, the decoders of single fields
-// (DecodeDate, DecodeNumber, DecodeNumberField, DecodeTime, DecodeTimezone) and the final date check
-// (ValidateDate), the proleptic Gregorian calendar, and the errors PostgreSQL reports. The decoders of
-// whole values build on these: timestamp-io.ts (DecodeDateTime: date, timestamp, timestamptz),
+// The shared machinery of date/time text input and output, after PostgreSQL 15's datetime.c: the
+// lexer that cuts an input string into typed fields (ParseDateTime), the keyword table, the decoders of
+// time and zone fields (DecodeTime, DecodeTimezone), the proleptic Gregorian calendar, time zones, the
+// errors PostgreSQL reports and the pieces of ISO output. The decoders of whole values build on these:
+// date-io.ts (DecodeDateTime, for date, timestamp and timestamptz, with the date field decoders),
 // time-io.ts (DecodeTimeOnly) and interval-io.ts (DecodeInterval).
 //
 // Lexer: fields are separated by whitespace or punctuation other than + - . : / and each gets a kind:
@@ -25,8 +25,7 @@
 //   interval overflow    22015 interval field value out of range: "…"
 //   zone displacement    22009 time zone displacement out of range: "…"
 //
-// DateStyle is 'ISO, MDY': a numeric date whose first field has one or two digits is month first.
-// Time zones: IANA names through Intl.DateTimeFormat (see the time zone section below).
+// Time zones are IANA names through Intl.DateTimeFormat (see that section).
 
 import { ReefSqlError, SqlState } from '../errors.js';
 import { isCAlpha, isCDigit, isCSpace } from './text-io.js';
@@ -149,14 +148,14 @@ export interface DateTimeField {
 }
 
 /** MAXDATEFIELDS. */
-const FIELDS_MAX = 25;
+export const FIELDS_MAX = 25;
 
 /** C's ispunct in the C locale. */
 function isCPunct(code: number): boolean {
   return (code >= 33 && code <= 47) || (code >= 58 && code <= 64) || (code >= 91 && code <= 96) || (code >= 123 && code <= 126);
 }
 
-function isCAlnum(code: number): boolean {
+export function isCAlnum(code: number): boolean {
   return isCDigit(code) || isCAlpha(code);
 }
 
@@ -257,33 +256,14 @@ export function tokenizeDateTime(input: string, bufferBytes: number): DateTimeFi
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Keywords (datetktbl) and time zone abbreviations (the 'Default' timezone_abbreviations set)
+// Keywords (datetktbl)
 
 /** Field type bits of PostgreSQL's datetime.h, as masks: DTK_M(type). */
 export const Mask = {
-  reserved: 1 << 0,
-  month: 1 << 1,
-  year: 1 << 2,
-  day: 1 << 3,
-  julian: 1 << 4,
-  tz: 1 << 5,
-  dtz: 1 << 6,
-  dynamicTz: 1 << 7,
-  ampm: 1 << 9,
-  hour: 1 << 10,
-  minute: 1 << 11,
-  second: 1 << 12,
-  millisecond: 1 << 13,
-  microsecond: 1 << 14,
-  dayOfYear: 1 << 15,
-  dayOfWeek: 1 << 16,
-  units: 1 << 17,
-  adbc: 1 << 18,
-  week: 1 << 24,
-  decade: 1 << 25,
-  century: 1 << 26,
-  millennium: 1 << 27,
-  dtzModifier: 1 << 28,
+  reserved: 1 << 0, month: 1 << 1, year: 1 << 2, day: 1 << 3, tz: 1 << 5, dtz: 1 << 6, dynamicTz: 1 << 7,
+  ampm: 1 << 9, hour: 1 << 10, minute: 1 << 11, second: 1 << 12, millisecond: 1 << 13, microsecond: 1 << 14,
+  dayOfYear: 1 << 15, dayOfWeek: 1 << 16, adbc: 1 << 18, week: 1 << 24, decade: 1 << 25, century: 1 << 26,
+  millennium: 1 << 27, dtzModifier: 1 << 28,
 } as const;
 
 export const DATE_MASK = Mask.year | Mask.month | Mask.day;
@@ -305,7 +285,7 @@ export type Keyword =
   | { readonly type: 'dtzModifier'; readonly seconds: number };
 
 /** PostgreSQL compares keywords on their first TOKMAXLEN (10) characters. */
-const TOKEN_LENGTH_MAX = 10;
+export const TOKEN_LENGTH_MAX = 10;
 
 const KEYWORDS: ReadonlyMap<string, Keyword> = (() => {
   const table = new Map<string, Keyword>();
@@ -344,56 +324,6 @@ export function lookupKeyword(word: string): Keyword | undefined {
   return KEYWORDS.get(word.slice(0, TOKEN_LENGTH_MAX));
 }
 
-/** A time zone abbreviation: a fixed offset (standard or daylight time) or a zone to consult. */
-export type ZoneAbbreviation =
-  | { readonly type: 'fixed'; readonly offsetSeconds: number; readonly daylight: boolean }
-  | { readonly type: 'dynamic'; readonly zoneName: string };
-
-// PostgreSQL's 'Default' abbreviation set (share/timezonesets/Default): name, offset east in seconds,
-// D for daylight-saving time, or the zone whose offset the abbreviation follows.
-const ABBREVIATION_DATA = `EAT 10800|SAST 7200|WAT 3600|ACT -18000|AKDT -28800 D|AKST -32400|
-ART America/Argentina/Buenos_Aires|ARST America/Argentina/Buenos_Aires|BOT -14400|BRA -10800|BRST -7200 D|
-BRT -10800|COT -18000|CDT -18000 D|CLST -10800 D|CLT America/Santiago|CST -21600|EDT -14400 D|EGST 0 D|
-EGT -3600|EST -18000|FNT -7200|FNST -3600 D|GFT -10800|GYT America/Guyana|MDT -21600 D|MST -25200|
-NDT -9000 D|NFT -12600|NST -12600|PET -18000|PDT -25200 D|PMDT -7200 D|PMST -10800|PST -28800|
-PYST -10800 D|PYT America/Asuncion|UYST -7200 D|UYT -10800|VET America/Caracas|WGST -7200 D|WGT -10800|
-DAVT Antarctica/Davis|DDUT 36000|MAWT Antarctica/Mawson|AFT 16200|ALMT 21600|ALMST 25200 D|
-AMST Asia/Yerevan|AMT -14400|ANAST Asia/Anadyr|ANAT Asia/Anadyr|AZST Asia/Baku|AZT Asia/Baku|BDT 21600|
-BNT 28800|BORT 28800|BTT 21600|CCT 28800|GEST Asia/Tbilisi|GET Asia/Tbilisi|HKT 28800|ICT 25200|
-IDT 10800 D|IRKST Asia/Irkutsk|IRKT Asia/Irkutsk|IRT 12600|IST 7200|JAYT 32400|JST 32400|KDT 36000 D|
-KGST 21600 D|KGT Asia/Bishkek|KRAST Asia/Krasnoyarsk|KRAT Asia/Krasnoyarsk|KST 32400|LKT Asia/Colombo|
-MAGST Asia/Magadan|MAGT Asia/Magadan|MMT 23400|MYT 28800|NOVST Asia/Novosibirsk|NOVT Asia/Novosibirsk|
-NPT 20700|OMSST Asia/Omsk|OMST Asia/Omsk|PETST Asia/Kamchatka|PETT Asia/Kamchatka|PHT 28800|PKT 18000|
-PKST 21600 D|SGT Asia/Singapore|TJT 18000|TMT Asia/Ashgabat|ULAST 32400 D|ULAT Asia/Ulaanbaatar|
-UZST 21600 D|UZT 18000|VLAST Asia/Vladivostok|VLAT Asia/Vladivostok|XJT 21600|YAKST Asia/Yakutsk|
-YAKT Asia/Yakutsk|YEKST 21600 D|YEKT Asia/Yekaterinburg|ADT -10800 D|AST -14400|AZOST 0 D|AZOT -3600|
-FKST Atlantic/Stanley|FKT Atlantic/Stanley|ACSST 37800 D|ACDT 37800 D|ACST 34200|ACWST 31500|
-AESST 39600 D|AEDT 39600 D|AEST 36000|AWSST 32400 D|AWST 28800|CADT 37800 D|CAST 34200|
-LHDT Australia/Lord_Howe|LHST 37800|LIGT 36000|NZT 43200|SADT 37800 D|WADT 28800 D|WAST 25200|
-WDT 32400 D|GMT 0|UCT 0|UT 0|UTC 0|Z 0|ZULU 0|BST 3600 D|BDST 7200 D|CEST 7200 D|CET 3600|
-CETDST 7200 D|EEST 10800 D|EET 7200|EETDST 10800 D|FET 10800|MEST 7200 D|MESZ 7200 D|MET 3600|
-METDST 7200 D|MEZ 3600|MSD 14400 D|MSK Europe/Moscow|VOLT Europe/Volgograd|WET 0|WETDST 3600 D|
-CXT 25200|IOT Indian/Chagos|MUT 14400|MUST 18000 D|MVT 18000|RET 14400|SCT 14400|TFT 18000|
-CHADT 49500 D|CHAST 45900|CHUT 36000|CKT Pacific/Rarotonga|EASST Pacific/Easter|EAST Pacific/Easter|
-FJST 46800 D|FJT 43200|GALT -21600|GAMT -32400|GILT 43200|HST -36000|KOST Pacific/Kosrae|
-LINT Pacific/Kiritimati|MART -34200|MHT 43200|MPT 36000|NUT Pacific/Niue|NZDT 46800 D|NZST 43200|
-PGT 36000|PONT 39600|PWT 32400|TAHT -36000|TKT Pacific/Fakaofo|TOT 46800|TRUT 36000|TVT 43200|
-VUT 39600|WAKT 43200|WFT 43200|YAPT 36000`;
-
-const ABBREVIATIONS: ReadonlyMap<string, ZoneAbbreviation> = new Map(
-  ABBREVIATION_DATA.split('|').map((entry): [string, ZoneAbbreviation] => {
-    const [name, value, flag] = entry.trim().split(' ') as [string, string, string | undefined];
-    const abbreviation: ZoneAbbreviation = /^-?\d+$/.test(value)
-      ? { type: 'fixed', offsetSeconds: Number(value), daylight: flag === 'D' }
-      : { type: 'dynamic', zoneName: value };
-    return [name.toLowerCase(), abbreviation];
-  }),
-);
-
-export function lookupZoneAbbreviation(word: string): ZoneAbbreviation | undefined {
-  return ABBREVIATIONS.get(word.slice(0, TOKEN_LENGTH_MAX));
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Field decoders
 
@@ -426,12 +356,6 @@ export function strtoint(text: string, start: number): { value: number; end: num
   const value = match[1] === '-' ? -magnitude : magnitude;
   const overflow = value > INT32_MAX || value < INT32_MIN;
   return { value: overflow ? 0 : value, end: start + match[0].length, overflow };
-}
-
-/** atoi: strtol's prefix, wrapped to 32 bits as glibc's int conversion does. */
-function atoi(text: string): number {
-  const match = /^[\t\n\v\f\r ]*([+-]?[0-9]+)/.exec(text);
-  return match === null ? 0 : Number(BigInt.asIntN(32, BigInt(match[1]!)));
 }
 
 /** rint: round half to even. */
@@ -526,201 +450,6 @@ export function decodeTimezone(text: string): number {
   if (end !== text.length) throw badFormat();
   const offset = (hours * 60 + minute) * 60 + second;
   return text[0] === '-' ? -offset : offset;
-}
-
-/** Is2Digits and friends: the state that DecodeNumber shares with its caller. */
-export interface NumberContext {
-  /** The year was written with one or two digits (so 70..99 mean 19xx and 0..69 mean 20xx). */
-  twoDigitYear: boolean;
-}
-
-/**
- * DecodeNumberField: a run of digits as a whole date (yyyymmdd, yymmdd) or time (hhmmss, hhmm, with
- * an optional fraction). Returns the mask of the fields set.
- */
-export function decodeNumberField(text: string, fieldMask: number, fields: DateTimeFields, context: NumberContext): { mask: number; kind: 'date' | 'time' } {
-  const point = text.indexOf('.');
-  if (point >= 0) {
-    const fraction = text.slice(point);
-    if (fraction.length === 1) {
-      fields.microsecond = 0;
-    } else {
-      const value = Number(`0${fraction}`);
-      if (!/^\.[0-9]*$/.test(fraction) || Number.isNaN(value)) throw badFormat();
-      fields.microsecond = roundHalfEven(value * MICROSECONDS_PER_SECOND);
-    }
-    text = text.slice(0, point);
-  } else if ((fieldMask & DATE_MASK) !== DATE_MASK && text.length >= 6) {
-    // Day and month are the last four digits; the rest is the year.
-    fields.day = atoi(text.slice(-2));
-    fields.month = atoi(text.slice(-4, -2));
-    fields.year = atoi(text.slice(0, -4));
-    if (text.length - 4 === 2) context.twoDigitYear = true;
-    return { mask: DATE_MASK, kind: 'date' };
-  }
-  if ((fieldMask & TIME_MASK) !== TIME_MASK) {
-    if (text.length === 6) {
-      fields.second = atoi(text.slice(4));
-      fields.minute = atoi(text.slice(2, 4));
-      fields.hour = atoi(text.slice(0, 2));
-      return { mask: TIME_MASK, kind: 'time' };
-    }
-    if (text.length === 4) {
-      fields.second = 0;
-      fields.minute = atoi(text.slice(2));
-      fields.hour = atoi(text.slice(0, 2));
-      return { mask: TIME_MASK, kind: 'time' };
-    }
-  }
-  throw badFormat();
-}
-
-/**
- * DecodeNumber: one numeric field, interpreted from the fields seen so far (MDY order). Returns the
- * mask of the fields it set.
- */
-export function decodeNumber(text: string, haveTextMonth: boolean, fieldMask: number, fields: DateTimeFields, context: NumberContext): number {
-  const parsed = strtoint(text, 0);
-  if (parsed.overflow) throw fieldOverflow();
-  if (parsed.end === 0) throw badFormat();
-  const value = parsed.value;
-  const rest = text.slice(parsed.end);
-  const length = text.length;
-  if (rest[0] === '.') {
-    // More than two digits before the point: a run-together date or time ('2001.360', '040506.789').
-    if (parsed.end > 2) return decodeNumberField(text, fieldMask | DATE_MASK, fields, context).mask;
-    fields.microsecond = parseFractionalSecond(rest);
-  } else if (rest !== '') {
-    throw badFormat();
-  }
-  // Three digits after a lone year: the day of the year.
-  if (length === 3 && (fieldMask & DATE_MASK) === Mask.year && value >= 1 && value <= 366) {
-    fields.dayOfYear = value;
-    return Mask.dayOfYear | Mask.month | Mask.day;
-  }
-  let mask: number;
-  switch (fieldMask & DATE_MASK) {
-    case 0:
-      // Nothing yet: a year when it has three or more digits, else the month (MDY).
-      if (length >= 3) {
-        mask = Mask.year;
-        fields.year = value;
-      } else {
-        mask = Mask.month;
-        fields.month = value;
-      }
-      break;
-    case Mask.year:
-      mask = Mask.month;
-      fields.month = value;
-      break;
-    case Mask.month:
-      if (haveTextMonth && length >= 3) {
-        mask = Mask.year;
-        fields.year = value;
-      } else {
-        mask = Mask.day;
-        fields.day = value;
-      }
-      break;
-    case Mask.year | Mask.month:
-      if (haveTextMonth && length >= 3 && context.twoDigitYear) {
-        // DD-MON-YYYY: what looked like a two-digit year was the day.
-        mask = Mask.day;
-        fields.day = fields.year;
-        fields.year = value;
-        context.twoDigitYear = false;
-      } else {
-        mask = Mask.day;
-        fields.day = value;
-      }
-      break;
-    case Mask.day:
-      mask = Mask.month;
-      fields.month = value;
-      break;
-    case Mask.month | Mask.day:
-      mask = Mask.year;
-      fields.year = value;
-      break;
-    case DATE_MASK:
-      // The date is complete, so this is a time.
-      return decodeNumberField(text, fieldMask, fields, context).mask;
-    default:
-      throw badFormat();
-  }
-  if (mask === Mask.year) context.twoDigitYear = length <= 2;
-  return mask;
-}
-
-/** DecodeDate: a Date-kind field ('2024-01-05', '1/5/24', 'jan-05-2024'). Returns the mask set. */
-export function decodeDate(text: string, fieldMask: number, fields: DateTimeFields, context: NumberContext): number {
-  const parts: string[] = [];
-  let index = 0;
-  while (index < text.length && parts.length < FIELDS_MAX) {
-    while (index < text.length && !isCAlnum(text.charCodeAt(index))) index++;
-    if (index === text.length) throw badFormat();
-    const start = index;
-    if (isCDigit(text.charCodeAt(index))) {
-      while (isCDigit(text.charCodeAt(index))) index++;
-    } else {
-      while (isCAlpha(text.charCodeAt(index))) index++;
-    }
-    parts.push(text.slice(start, index));
-    // PostgreSQL overwrites the character after each part with a terminator, whatever it was.
-    if (index < text.length) index++;
-  }
-  let mask = 0;
-  let haveTextMonth = false;
-  const numeric: string[] = [];
-  for (const part of parts) {
-    if (!isCAlpha(part.charCodeAt(0))) {
-      numeric.push(part);
-      continue;
-    }
-    const keyword = lookupKeyword(part);
-    if (keyword?.type === 'ignore') continue;
-    if (keyword?.type !== 'month') throw badFormat();
-    fields.month = keyword.month;
-    haveTextMonth = true;
-    if (fieldMask & Mask.month) throw badFormat();
-    fieldMask |= Mask.month;
-    mask |= Mask.month;
-  }
-  for (const part of numeric) {
-    if (part.length === 0) throw badFormat();
-    const partMask = decodeNumber(part, haveTextMonth, fieldMask, fields, context);
-    if (fieldMask & partMask) throw badFormat();
-    fieldMask |= partMask;
-    mask |= partMask;
-  }
-  if ((fieldMask & ~(Mask.dayOfYear | Mask.tz)) !== DATE_MASK) throw badFormat();
-  return mask;
-}
-
-/** ValidateDate: BC and two-digit years, day of year, and the ranges of month and day. */
-export function validateDate(fieldMask: number, isJulian: boolean, twoDigitYear: boolean, bc: boolean, fields: DateTimeFields): void {
-  if ((fieldMask & Mask.year) === 0 || isJulian) {
-    // No year, or one that came from a Julian day and is right as it is.
-  } else if (bc) {
-    if (fields.year <= 0) throw fieldOverflow();
-    fields.year = -(fields.year - 1);
-  } else if (twoDigitYear) {
-    if (fields.year < 0) throw fieldOverflow();
-    if (fields.year < 70) fields.year += 2000;
-    else if (fields.year < 100) fields.year += 1900;
-  } else if (fields.year <= 0) {
-    throw fieldOverflow();
-  }
-  if (fieldMask & Mask.dayOfYear) {
-    const date = civilFromDays(daysFromCivil(fields.year, 1, 1) + fields.dayOfYear - 1);
-    fields.year = date.year;
-    fields.month = date.month;
-    fields.day = date.day;
-  }
-  if (fieldMask & Mask.month && (fields.month < 1 || fields.month > 12)) throw new DecodeError('md-field-overflow');
-  if (fieldMask & Mask.day && (fields.day < 1 || fields.day > 31)) throw new DecodeError('md-field-overflow');
-  if ((fieldMask & DATE_MASK) === DATE_MASK && fields.day > daysInMonth(fields.year, fields.month)) throw fieldOverflow();
 }
 
 // ---------------------------------------------------------------------------------------------------

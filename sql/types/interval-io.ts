@@ -30,23 +30,9 @@
 import { ReefSqlError, SqlState } from '../errors.js';
 import type { Interval } from './datum.js';
 import {
-  type DateTimeField,
-  DecodeError,
-  FieldKind,
-  MICROSECONDS_PER_DAY,
-  MICROSECONDS_PER_HOUR,
-  MICROSECONDS_PER_MINUTE,
-  MICROSECONDS_PER_SECOND,
-  Mask,
-  TIME_MASK,
-  badFormat,
-  dateTimeParseError,
-  fieldOverflow,
-  formatSeconds,
-  parseFractionalSecond,
-  roundHalfEven,
-  strtoint,
-  tokenizeDateTime,
+  type DateTimeField, DecodeError, FieldKind, MICROSECONDS_PER_DAY, MICROSECONDS_PER_HOUR,
+  MICROSECONDS_PER_MINUTE, MICROSECONDS_PER_SECOND, Mask, TIME_MASK, badFormat, dateTimeParseError,
+  fieldOverflow, formatSeconds, parseFractionalSecond, roundHalfEven, strtoint, tokenizeDateTime
 } from './datetime-io.js';
 
 /** The work buffer of interval_in. */

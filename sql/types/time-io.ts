@@ -12,40 +12,13 @@
 // the fraction without trailing zeros ('13:05:00.5').
 
 import {
-  DATE_MASK,
-  type DateTimeField,
-  type DateTimeFields,
-  type DateTimeOptions,
-  FieldKind,
-  MICROSECONDS_PER_HOUR,
-  MICROSECONDS_PER_MINUTE,
-  MICROSECONDS_PER_SECOND,
-  Mask,
-  type NumberContext,
-  TIME_MASK,
-  type TimeZone,
-  type UnitWord,
-  badFormat,
-  currentTimestamp,
-  decodeDate,
-  decodeNumber,
-  decodeNumberField,
-  decodeTime,
-  decodeTimezone,
-  emptyFields,
-  fieldOverflow,
-  findTimeZone,
-  formatTimeOfDay,
-  localFields,
-  lookupKeyword,
-  lookupZoneAbbreviation,
-  sessionTimeZone,
-  timeOverflows,
-  tokenizeDateTime,
-  validateDate,
-  withParseErrors,
+  DATE_MASK, type DateTimeField, type DateTimeFields, type DateTimeOptions, FieldKind, MICROSECONDS_PER_HOUR,
+  MICROSECONDS_PER_MINUTE, MICROSECONDS_PER_SECOND, Mask, TIME_MASK, type TimeZone, type UnitWord, badFormat,
+  currentTimestamp, decodeTime, decodeTimezone, emptyFields, fieldOverflow, findTimeZone, formatTimeOfDay,
+  localFields, lookupKeyword, sessionTimeZone, timeOverflows, tokenizeDateTime, withParseErrors
 } from './datetime-io.js';
-import { decodePrefixedNumber, roundToPrecision, zoneNotRecognized } from './timestamp-io.js';
+import { type NumberContext, decodeDate, decodeNumber, decodeNumberField, decodePrefixedNumber, lookupZoneAbbreviation, validateDate, zoneNotRecognized } from './date-io.js';
+import { roundToPrecision } from './timestamp-io.js';
 
 /** The work buffer of time_in: MAXDATELEN + 1. */
 const TIME_BUFFER_BYTES = 129;
