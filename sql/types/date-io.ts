@@ -496,7 +496,6 @@ export function decodeDateTime(tokens: readonly DateTimeField[], options: DateTi
             mask = Mask.dayOfWeek;
             break;
           case 'units':
-            if (prefix !== undefined) throw badFormat();
             prefix = keyword.unit;
             break;
           case 'isotime': {
@@ -580,9 +579,9 @@ export function decodePrefixedNumber(text: string, prefix: UnitWord | 'isotime',
       if (value < 0) throw fieldOverflow();
       setJulianDay(fields, value);
       if (rest[0] !== '.') return DATE_MASK;
-      // A fraction of a day.
-      if (!/^\.[0-9]*$/.test(rest) || rest === '.') throw badFormat();
-      const time = Number(`0${rest}`) * MICROSECONDS_PER_DAY;
+      // A fraction of a day ('.' alone is none).
+      if (!/^\.[0-9]*$/.test(rest)) throw badFormat();
+      const time = Number(`0${rest}0`) * MICROSECONDS_PER_DAY;
       Object.assign(fields, splitTime(time));
       return DATE_MASK | TIME_MASK;
     }

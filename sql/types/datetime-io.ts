@@ -477,8 +477,10 @@ export function findTimeZone(name: string): TimeZone | undefined {
   const key = name.toLowerCase();
   const cached = zoneCache.get(key);
   if (cached !== undefined) return cached ?? undefined;
-  let zone: TimeZone | null = null;
-  if (key === 'utc' || key === 'etc/utc' || key === 'zulu' || key === 'etc/zulu' || key === 'universal' || key === 'etc/universal' || key === 'uct' || key === 'etc/uct') {
+  let zone: TimeZone | null = posixZone(name) ?? null;
+  if (zone !== null) {
+    // A POSIX-style fixed offset.
+  } else if (key === 'utc' || key === 'etc/utc' || key === 'zulu' || key === 'etc/zulu' || key === 'universal' || key === 'etc/universal' || key === 'uct' || key === 'etc/uct') {
     zone = { name, offsetAt: () => 0 };
   } else if (/^[A-Za-z0-9_+\-/]+$/.test(name)) {
     try {
@@ -490,6 +492,52 @@ export function findTimeZone(name: string): TimeZone | undefined {
   if (zoneCache.size > 1000) zoneCache.clear();
   zoneCache.set(key, zone);
   return zone ?? undefined;
+}
+
+/**
+ * A POSIX TZ string, which PostgreSQL's pg_tzset accepts when no zone has the name: a standard-time
+ * name (any characters but digits, ',', '+' and '-') and its offset WEST of UTC, [+-]h[h..][:mm[:ss]]
+ * with hours up to 167 ('UTC+3' is three hours behind UTC, 'x13' thirteen), optionally followed by a
+ * daylight-saving name and offset (one hour ahead by default). Without transition rules PostgreSQL
+ * takes the default ones (posixrules, a copy of America/New_York); here the zone is in daylight-saving
+ * time exactly when New York is at the same standard-time wall clock. Explicit rules (',M3.2.0,...')
+ * are not supported.
+ */
+function posixZone(name: string): TimeZone | undefined {
+  let rest = name;
+  const readName = (): boolean => {
+    const match = /^[^0-9,+-]+/.exec(rest);
+    if (match === null) return false;
+    rest = rest.slice(match[0].length);
+    return true;
+  };
+  const readWestOffset = (): number | undefined => {
+    const match = /^([+-]?)([0-9]+)(?::([0-9]+)(?::([0-9]+))?)?/.exec(rest);
+    if (match === null) return undefined;
+    const hours = Number(match[2]);
+    const minutes = Number(match[3] ?? 0);
+    const seconds = Number(match[4] ?? 0);
+    if (hours > 167 || minutes > 59 || seconds > 60) return undefined;
+    rest = rest.slice(match[0].length);
+    // A ':' must be followed by digits.
+    if (rest.startsWith(':')) return undefined;
+    const west = (hours * 60 + minutes) * 60 + seconds;
+    return match[1] === '-' ? -west : west;
+  };
+  if (!readName()) return undefined;
+  const standardWest = readWestOffset();
+  if (standardWest === undefined) return undefined;
+  if (rest === '') return { name, offsetAt: () => -standardWest };
+  if (!readName()) return undefined;
+  const daylightWest = rest === '' ? standardWest - 3600 : readWestOffset();
+  if (daylightWest === undefined || rest !== '') return undefined;
+  const rules = findTimeZone('America/New_York');
+  if (rules === undefined) return undefined;
+  const newYorkStandard = -18000;
+  return {
+    name,
+    offsetAt: (utcSeconds) => (rules.offsetAt(utcSeconds - standardWest - newYorkStandard) !== newYorkStandard ? -daylightWest : -standardWest),
+  };
 }
 
 function intlZone(name: string): TimeZone {

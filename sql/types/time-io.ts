@@ -154,10 +154,17 @@ function decodeTimeOnly(tokens: readonly DateTimeField[], options: DateTimeOptio
             bc = keyword.bc;
             break;
           case 'units':
-          case 'isotime':
-            if (prefix !== undefined) throw badFormat();
-            prefix = keyword.type === 'units' ? keyword.unit : 'isotime';
+            prefix = keyword.unit;
             break;
+          case 'isotime': {
+            // 'T' must be followed by a time-like field.
+            const next = tokens[index + 1];
+            if (next === undefined || (next.kind !== FieldKind.Number && next.kind !== FieldKind.Time && next.kind !== FieldKind.Date)) {
+              throw badFormat();
+            }
+            prefix = 'isotime';
+            break;
+          }
           default:
             throw badFormat();
         }
