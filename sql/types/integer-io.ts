@@ -2,10 +2,12 @@
 // (pg_strtoint16/32/64) and oidin.
 //
 // Integer input: optional C whitespace, an optional sign, at least one decimal digit, optional
-// whitespace, nothing else (no underscores, no hexadecimal: those came with PostgreSQL 16). The range
-// is checked while the digits are read, before anything after them, so '99999999999x' is out of range
-// (22003 'value "…" is out of range for type integer') rather than bad syntax (22P02 'invalid input
-// syntax for type integer: "…"'), as in PostgreSQL.
+// whitespace, nothing else (no underscores, no hexadecimal: those came with PostgreSQL 16). As in
+// PostgreSQL, which accumulates the digits as a negative number, a magnitude beyond the most negative
+// value is out of range (22003 'value "…" is out of range for type integer') before anything after
+// the digits is looked at, so '99999999999x' is out of range; the one magnitude that fits only as a
+// negative ('2147483648x') is checked after them, so that one is bad syntax (22P02 'invalid input
+// syntax for type integer: "…"').
 //
 // oid input follows strtoul: a minus sign is allowed and wraps ('-1' is 4294967295) as long as the
 // negated value fits in 32 bits signed.
@@ -61,10 +63,13 @@ function parseSigned(text: string, typeName: string, min: bigint, max: bigint): 
   while (significant < index - 1 && text[significant] === '0') significant++;
   if (index - significant > 20) throw outOfRange(typeName, text);
   const magnitude = BigInt(text.slice(significant, index));
-  const value = negative ? -magnitude : magnitude;
-  if (value < min || value > max) throw outOfRange(typeName, text);
+  // PostgreSQL accumulates the digits as a negative number, which overflows only beyond -min; a
+  // positive -min is refused after the trailing characters are checked.
+  if (magnitude > -min) throw outOfRange(typeName, text);
   while (index < text.length && isCSpace(text.charCodeAt(index))) index++;
   if (index !== text.length) throw invalidSyntax(typeName, text);
+  const value = negative ? -magnitude : magnitude;
+  if (value > max) throw outOfRange(typeName, text);
   return value;
 }
 

@@ -1,7 +1,7 @@
 // Proves that smallint, integer, bigint and oid text input and output match PostgreSQL 15: signs and
 // C whitespace are accepted, anything else is 22P02, a value outside the type is 22003 (checked while
-// the digits are read, before trailing garbage), bigint is exact as a BigInt, and oid wraps negative
-// input as strtoul does. Expected strings and errors were produced by PostgreSQL 15.18 and are checked
+// the digits are read, before trailing garbage, except for the magnitude that fits only negated),
+// bigint is exact as a BigInt, and oid wraps negative input as strtoul does. Expected strings and errors were produced by PostgreSQL 15.18 and are checked
 // here, not recomputed. A seeded randomized test checks that formatting and reading back is the
 // identity across each type's whole range; REEF_SEED=<seed> replays it.
 import t, { type Test } from 'tap';
@@ -133,6 +133,60 @@ t.test('oid input and output as PostgreSQL 15', async (t) => {
     ['+5', '5'],
     ['-18446744073709551615', '1'],
     ['-18446744073709551616', error('22003', 'value "-18446744073709551616" is out of range for type oid')],
+  ]);
+});
+
+t.test('out of range before trailing characters, except the one magnitude that fits only negated', async (t) => {
+  checkCases(t, int2, [
+    ['2147483648x', error('22003', 'value "2147483648x" is out of range for type smallint')],
+    ['99999999999999999999x', error('22003', 'value "99999999999999999999x" is out of range for type smallint')],
+    ['2147483648 ', error('22003', 'value "2147483648 " is out of range for type smallint')],
+    [' 2147483648x', error('22003', 'value " 2147483648x" is out of range for type smallint')],
+    ['2147483648', error('22003', 'value "2147483648" is out of range for type smallint')],
+    ['-2147483649x', error('22003', 'value "-2147483649x" is out of range for type smallint')],
+    ['21474836470x', error('22003', 'value "21474836470x" is out of range for type smallint')],
+    ['9999999999x', error('22003', 'value "9999999999x" is out of range for type smallint')],
+    ['99999999999x', error('22003', 'value "99999999999x" is out of range for type smallint')],
+    ['32768x', error('22P02', 'invalid input syntax for type smallint: "32768x"')],
+    ['99999x', error('22003', 'value "99999x" is out of range for type smallint')],
+    ['999999x', error('22003', 'value "999999x" is out of range for type smallint')],
+    ['9999999999x', error('22003', 'value "9999999999x" is out of range for type smallint')],
+    ['9223372036854775808x', error('22003', 'value "9223372036854775808x" is out of range for type smallint')],
+    ['99999999999999999999x', error('22003', 'value "99999999999999999999x" is out of range for type smallint')],
+  ]);
+  checkCases(t, int4, [
+    ['2147483648x', error('22P02', 'invalid input syntax for type integer: "2147483648x"')],
+    ['99999999999999999999x', error('22003', 'value "99999999999999999999x" is out of range for type integer')],
+    ['2147483648 ', error('22003', 'value "2147483648 " is out of range for type integer')],
+    [' 2147483648x', error('22P02', 'invalid input syntax for type integer: " 2147483648x"')],
+    ['2147483648', error('22003', 'value "2147483648" is out of range for type integer')],
+    ['-2147483649x', error('22003', 'value "-2147483649x" is out of range for type integer')],
+    ['21474836470x', error('22003', 'value "21474836470x" is out of range for type integer')],
+    ['9999999999x', error('22003', 'value "9999999999x" is out of range for type integer')],
+    ['99999999999x', error('22003', 'value "99999999999x" is out of range for type integer')],
+    ['32768x', error('22P02', 'invalid input syntax for type integer: "32768x"')],
+    ['99999x', error('22P02', 'invalid input syntax for type integer: "99999x"')],
+    ['999999x', error('22P02', 'invalid input syntax for type integer: "999999x"')],
+    ['9999999999x', error('22003', 'value "9999999999x" is out of range for type integer')],
+    ['9223372036854775808x', error('22003', 'value "9223372036854775808x" is out of range for type integer')],
+    ['99999999999999999999x', error('22003', 'value "99999999999999999999x" is out of range for type integer')],
+  ]);
+  checkCases(t, int8, [
+    ['2147483648x', error('22P02', 'invalid input syntax for type bigint: "2147483648x"')],
+    ['99999999999999999999x', error('22003', 'value "99999999999999999999x" is out of range for type bigint')],
+    ['2147483648 ', '2147483648'],
+    [' 2147483648x', error('22P02', 'invalid input syntax for type bigint: " 2147483648x"')],
+    ['2147483648', '2147483648'],
+    ['-2147483649x', error('22P02', 'invalid input syntax for type bigint: "-2147483649x"')],
+    ['21474836470x', error('22P02', 'invalid input syntax for type bigint: "21474836470x"')],
+    ['9999999999x', error('22P02', 'invalid input syntax for type bigint: "9999999999x"')],
+    ['99999999999x', error('22P02', 'invalid input syntax for type bigint: "99999999999x"')],
+    ['32768x', error('22P02', 'invalid input syntax for type bigint: "32768x"')],
+    ['99999x', error('22P02', 'invalid input syntax for type bigint: "99999x"')],
+    ['999999x', error('22P02', 'invalid input syntax for type bigint: "999999x"')],
+    ['9999999999x', error('22P02', 'invalid input syntax for type bigint: "9999999999x"')],
+    ['9223372036854775808x', error('22P02', 'invalid input syntax for type bigint: "9223372036854775808x"')],
+    ['99999999999999999999x', error('22003', 'value "99999999999999999999x" is out of range for type bigint')],
   ]);
 });
 
