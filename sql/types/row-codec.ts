@@ -20,8 +20,9 @@
 //     text, varchar, name, bpchar, json   UTF-8, as given (bpchar with its padding, json as written)
 //     bytea                               the bytes
 //     uuid                                16 bytes
-//     numeric                             key-codec.ts's ascending numeric (exact: decimal.js keeps no
-//                                         scale, PostgreSQL has no -0)
+//     numeric                             key-codec.ts's ascending numeric | uvarint(display scale): the
+//                                         value, exact, then the digits PostgreSQL prints after the point
+//                                         (numeric-io.ts; decimal.js itself keeps no trailing zeros)
 //     jsonb                               key-codec.ts's ascending jsonb
 //     interval                            sign flags (1 months, 2 days, 4 microseconds) | uvarint |months|
 //                                         | uvarint |days| | uvarint |microseconds|
@@ -33,11 +34,16 @@
 // "corrupt row value"; a flipped bit inside a payload can still read as another valid value, which the
 // storage layer's block checksums are there to catch.
 
+import type { Decimal } from 'decimal.js';
 import { ReefSqlError, SqlState } from '../errors.js';
 import { type Datum, type Interval, type JsonValue, type SqlType, TypeOid } from './datum.js';
 import { MICROSECONDS_PER_DAY, arrayElementType } from './compare.js';
 import { KeyReader, KeyWriter, dataCorrupted, decodeUtf8, formatUuid, invalidDatum, writeUtf8, writeUuid } from './key-bytes.js';
 import { isSqlArray, readJsonb, readNumeric, writeJsonb, writeNumeric } from './key-codec.js';
+import { numericDisplayScale, withDisplayScale } from './numeric-io.js';
+
+/** PostgreSQL's largest numeric display scale (the dscale field's 14 bits). */
+const NUMERIC_DISPLAY_SCALE_MAX = 16383;
 
 /** A column as the row codec sees it: its stable id (never reused within a table) and its type. */
 export interface RowColumn {
@@ -187,7 +193,8 @@ function writeBytesPayload(out: KeyWriter, type: SqlType, value: Datum): void {
     case TypeOid.uuid:
       return writeUuid(out, type, value);
     case TypeOid.numeric:
-      return writeNumeric(out, type, value);
+      writeNumeric(out, type, value);
+      return writeUvarint(out, numericDisplayScale(value as Decimal));
     case TypeOid.jsonb:
       return writeJsonb(out, value as JsonValue, true, 0);
     case TypeOid.interval: {
@@ -380,10 +387,17 @@ function readBytesPayload(reader: RowReader, type: SqlType, end: number): Datum 
       if (end - start !== 16) throw reader.corrupt(`a uuid of ${end - start} bytes`);
       reader.offset = end;
       return formatUuid(reader.bytes, start, 0);
-    case TypeOid.numeric:
+    case TypeOid.numeric: {
+      const keyReader = new KeyReader(reader.bytes, start, 'row value', end);
+      const value = readNumeric(keyReader, 0);
+      reader.offset = keyReader.offset;
+      const scale = reader.uvarint();
+      if (scale > NUMERIC_DISPLAY_SCALE_MAX) throw reader.corrupt(`a numeric display scale of ${scale}`);
+      return withDisplayScale(value, scale);
+    }
     case TypeOid.jsonb: {
       const keyReader = new KeyReader(reader.bytes, start, 'row value', end);
-      const value = type.oid === TypeOid.numeric ? readNumeric(keyReader, 0) : readJsonb(keyReader, 0, true, 0);
+      const value = readJsonb(keyReader, 0, true, 0);
       reader.offset = keyReader.offset;
       return value;
     }

@@ -13,6 +13,7 @@ import { type Datum, type JsonValue, type SqlType, TypeOid } from '../../../sql/
 import { arrayElementType, compareJsonbKeys } from '../../../sql/types/compare.js';
 import { type RowColumn, decodeRow, encodeRow } from '../../../sql/types/row-codec.js';
 import { isSqlError } from '../../../sql/errors.js';
+import { formatNumeric, parseNumeric } from '../../../sql/types/numeric-io.js';
 
 const seed = announceSeed(import.meta.url);
 
@@ -267,4 +268,12 @@ t.test('damaged rows are refused with a clear error, never misread as a shorter 
   t.ok(corrupt([{ id: 1, type: type(TypeOid.uuid) }], Uint8Array.of(0x01, 0x01, 0x17, 0x01, 0x00)), 'a short uuid');
   t.ok(corrupt([{ id: 1, type: type(TypeOid.text) }], Uint8Array.of(0x01, 0x01, 0x17, 0x05, 0x61)), 'a length past the end');
   t.ok(corrupt([{ id: 2, type: type(TypeOid.text) }], Uint8Array.of(0x01, 0x01, 0x1a)), 'an unknown kind in a skipped column');
+});
+
+t.test('a numeric keeps the digits PostgreSQL prints after the point', async (t) => {
+  const columns: RowColumn[] = [{ id: 1, type: { oid: TypeOid.numeric, typmod: -1 } }];
+  for (const text of ['1.50', '0.000', '-12.3400', '100', '1e3', 'NaN']) {
+    const [value] = decodeRow(columns, encodeRow(columns, [parseNumeric(text, -1)]));
+    t.equal(formatNumeric(value as Decimal, -1), formatNumeric(parseNumeric(text, -1), -1), `'${text}' prints the same after a round trip`);
+  }
 });
