@@ -638,6 +638,7 @@ export function parseDate(text: string, options: DateTimeOptions): number {
 export function formatDate(value: number): string {
   if (value === Infinity) return 'infinity';
   if (value === -Infinity) return '-infinity';
+  if (!Number.isSafeInteger(value)) throw new ReefSqlError(SqlState.INTERNAL_ERROR, `not a date datum: ${value}`);
   const { year, month, day } = civilFromDays(value);
   const { date, era } = formatDateParts(year, month, day);
   return date + era;

@@ -264,6 +264,9 @@ function mayBeOnRoundingBoundary(value: number, digits: string, exponent: number
 }
 
 export function formatFloat4(value: number): string {
+  if (Math.fround(value) !== value && !Number.isNaN(value)) {
+    throw new ReefSqlError(SqlState.INTERNAL_ERROR, `not a real datum (not a float32 value): ${value}`);
+  }
   if (!Number.isFinite(value) || value === 0) return formatSpecial(value);
   const { digits, exponent } = shortestDigits(Math.abs(value), 'float4');
   return layOut(value < 0, digits, exponent + digits.length - 1, 6);

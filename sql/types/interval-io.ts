@@ -579,6 +579,9 @@ export function applyIntervalTypmod(value: Interval, typmod: number): Interval {
 }
 
 export function formatInterval(value: Interval): string {
+  if (!Number.isSafeInteger(value.months) || !Number.isSafeInteger(value.days) || !Number.isSafeInteger(value.microseconds)) {
+    throw new ReefSqlError(SqlState.INTERNAL_ERROR, `not an interval datum: ${JSON.stringify(value)}`);
+  }
   const years = Math.trunc(value.months / 12);
   const months = value.months - years * 12;
   let text = '';

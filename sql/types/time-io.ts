@@ -11,13 +11,18 @@
 // The value is microseconds since midnight, 0 to 86 400 000 000 (datum.ts). Output is 'hh:mm:ss' and
 // the fraction without trailing zeros ('13:05:00.5').
 
+import { ReefSqlError, SqlState } from '../errors.js';
 import {
-  DATE_MASK, type DateTimeField, type DateTimeFields, type DateTimeOptions, FieldKind, MICROSECONDS_PER_HOUR,
-  MICROSECONDS_PER_MINUTE, MICROSECONDS_PER_SECOND, Mask, TIME_MASK, type TimeZone, type UnitWord, badFormat,
+  DATE_MASK, type DateTimeField, type DateTimeFields, type DateTimeOptions, FieldKind, MICROSECONDS_PER_DAY,
+  MICROSECONDS_PER_HOUR, MICROSECONDS_PER_MINUTE, MICROSECONDS_PER_SECOND, Mask, TIME_MASK, type TimeZone,
+  type UnitWord, badFormat,
   currentTimestamp, decodeTime, decodeTimezone, emptyFields, fieldOverflow, findTimeZone, formatTimeOfDay,
   localFields, lookupKeyword, sessionTimeZone, timeOverflows, tokenizeDateTime, withParseErrors
 } from './datetime-io.js';
-import { type NumberContext, decodeDate, decodeNumber, decodeNumberField, decodePrefixedNumber, lookupZoneAbbreviation, validateDate, zoneNotRecognized } from './date-io.js';
+import {
+  type NumberContext, decodeDate, decodeNumber, decodeNumberField, decodePrefixedNumber, lookupZoneAbbreviation,
+  validateDate, zoneNotRecognized
+} from './date-io.js';
 import { roundToPrecision } from './timestamp-io.js';
 
 /** The work buffer of time_in: MAXDATELEN + 1. */
@@ -202,6 +207,9 @@ export function parseTime(text: string, typmod: number, options: DateTimeOptions
 }
 
 export function formatTime(value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0 || value > MICROSECONDS_PER_DAY) {
+    throw new ReefSqlError(SqlState.INTERNAL_ERROR, `not a time datum: ${value}`);
+  }
   const hour = Math.floor(value / MICROSECONDS_PER_HOUR);
   let rest = value - hour * MICROSECONDS_PER_HOUR;
   const minute = Math.floor(rest / MICROSECONDS_PER_MINUTE);

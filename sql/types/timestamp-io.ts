@@ -1,21 +1,12 @@
 // Text input and output of timestamp and timestamp with time zone, as PostgreSQL 15's timestamp_in /
-// timestamptz_in (ParseDateTime + DecodeDateTime, date-io.ts) and timestamp_out / timestamptz_out with
-// DateStyle 'ISO, MDY'.
-//
-// Input is a date (ISO '2024-01-05', '01/05/2024' month first, 'Jan 5 2024', '5 jan 2024',
-// '20240105', '2024-005' day of year, 'J2451545' Julian day, with 'BC'/'AD'), optionally a time
-// ('13:05', '13:05:00.5', '1:05 pm', or after a 'T'), and optionally a zone: '+02', '-05:30', 'Z',
-// an abbreviation ('UTC', 'PST', 'CEST') or an IANA name ('Europe/Paris'); or one of 'epoch',
-// 'infinity', '-infinity', 'now', 'today', 'tomorrow', 'yesterday'. The fields are decoded one by one,
-// each given meaning by the ones before it, exactly as DecodeDateTime does (see datetime-io.ts for the
-// pieces); a repeated kind of field is 22007.
+// timestamptz_in (ParseDateTime + DecodeDateTime: the input grammar is described in date-io.ts) and
+// timestamp_out / timestamptz_out with DateStyle 'ISO, MDY'.
 //
 // timestamp ignores any zone given; timestamptz converts from it, or from the session TimeZone when
-// none is given (a local time in a DST gap takes the offset before the change, one in an overlap the
-// offset after it). The values are microseconds since 2000-01-01 00:00 (UTC for timestamptz), exact
-// only while below 2^53 in magnitude (datum.ts), so years 1715 to 2285: outside that, and outside
-// PostgreSQL's own range, input is 22008 'timestamp out of range: "…"'. Typmod (precision 0-6) rounds
-// the fraction half away from zero.
+// none is given. The values are microseconds since 2000-01-01 00:00 (UTC for timestamptz), exact only
+// while below 2^53 in magnitude (datum.ts), that is from 1714-07-29 00:12:25.259009 to 2285-06-04
+// 23:47:34.740991: outside that (PostgreSQL goes on from 4713 BC to 294276 AD) input is 22008
+// 'timestamp out of range: "…"'. Typmod (precision 0-6) rounds the fraction half away from zero.
 //
 // Output: 'yyyy-mm-dd hh:mm:ss[.ffffff]' with trailing zeros of the fraction dropped; timestamptz
 // adds the session zone's offset at that instant, '+hh', '+hh:mm' or '+hh:mm:ss' ('+00' for UTC);
@@ -84,6 +75,7 @@ function parseTimestampValue(text: string, typmod: number, options: DateTimeOpti
 function formatSpecial(value: number): string | undefined {
   if (value === Infinity) return 'infinity';
   if (value === -Infinity) return '-infinity';
+  if (!isTimestampInRange(value)) throw new ReefSqlError(SqlState.INTERNAL_ERROR, `not a timestamp datum: ${value}`);
   return undefined;
 }
 
