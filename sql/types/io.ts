@@ -7,8 +7,10 @@
 // standard_conforming_strings on. TimeZone is an option (TextIoOptions.timeZone, 'UTC' by default), as
 // is the clock that 'now', 'today', 'tomorrow' and 'yesterday' read (TextIoOptions.now).
 //
-// NULL is not text: callers handle it before calling (parseText never returns null for a scalar type,
-// and formatText refuses null). Each family lives in its own file: boolean-io, integer-io, float-io,
+// NULL is not text: callers handle SQL NULL before calling, and formatText refuses null, except for
+// jsonb, where datum.ts makes JSON's null the JavaScript null too (so parseText(jsonb, 'null') is null
+// and prints as 'null'; an array element of null is always taken as SQL NULL). Each family lives in
+// its own file: boolean-io, integer-io, float-io,
 // numeric-io, text-io, bytea-io, date-io, time-io, timestamp-io, interval-io, uuid-io, json-io,
 // array-io, with the date/time lexer and decoders shared in datetime-io.
 

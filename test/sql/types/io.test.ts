@@ -88,3 +88,19 @@ t.test('unknown OIDs and NULL are refused', async (t) => {
   t.throws(() => formatText({ oid: 600, typmod: -1 }, '(1,2)'), { code: '0A000' });
   t.throws(() => formatText({ oid: TypeOid.int4, typmod: -1 }, null), new ReefSqlError('XX000', 'formatText: NULL has no text form'));
 });
+
+t.test('output functions refuse values that are not datums of their type', async (t) => {
+  const invalid: [number, unknown][] = [
+    [TypeOid.date, 1.5],
+    [TypeOid.time, -1],
+    [TypeOid.time, 86_400_000_001],
+    [TypeOid.timestamp, 2 ** 53],
+    [TypeOid.timestamptz, 0.5],
+    [TypeOid.interval, { months: 0.5, days: 0, microseconds: 0 }],
+    [TypeOid.float4, 0.1],
+  ];
+  for (const [oid, value] of invalid) {
+    t.throws(() => formatText({ oid, typmod: -1 }, value as never), { code: 'XX000' }, `OID ${oid}: ${JSON.stringify(value)}`);
+  }
+  t.equal(formatText({ oid: TypeOid.jsonb, typmod: -1 }, null), 'null', "jsonb's null is JSON null");
+});
