@@ -552,9 +552,11 @@ function intlZone(name: string): TimeZone {
     minute: 'numeric',
     second: 'numeric',
   });
-  return {
-    name,
-    offsetAt(utcSeconds: number): number {
+  // Offsets by quarter hour, for runs of nearby instants: the first instant asked in a quarter records
+  // its offset; the second checks the quarter's two ends (no zone changes twice within 15 minutes) and
+  // keeps the offset for the whole quarter when they agree, or marks it 'mixed' (asked every time).
+  const quarters = new Map<number, { readonly offset: number; readonly whole: boolean } | 'mixed'>();
+  const exactOffsetAt = (utcSeconds: number): number => {
       const clamped = Math.min(Math.max(Math.floor(utcSeconds), DATE_SECONDS_MIN), DATE_SECONDS_MAX);
       const parts = format.formatToParts((clamped - UNIX_EPOCH_DAYS * SECONDS_PER_DAY) * 1000);
       let year = 0;
@@ -579,6 +581,24 @@ function intlZone(name: string): TimeZone {
       if (bc) year = 1 - year;
       const localSeconds = daysFromCivil(year, month, day) * SECONDS_PER_DAY + (hour * 60 + minute) * 60 + second;
       return localSeconds - clamped;
+  };
+  return {
+    name,
+    offsetAt(utcSeconds: number): number {
+      const quarter = Math.floor(utcSeconds / 900);
+      const known = quarters.get(quarter);
+      if (known === 'mixed') return exactOffsetAt(utcSeconds);
+      if (known?.whole === true) return known.offset;
+      if (known === undefined) {
+        if (quarters.size >= 4096) quarters.clear();
+        const offset = exactOffsetAt(utcSeconds);
+        quarters.set(quarter, { offset, whole: false });
+        return offset;
+      }
+      const first = exactOffsetAt(quarter * 900);
+      const whole = exactOffsetAt(quarter * 900 + 899) === first;
+      quarters.set(quarter, whole ? { offset: first, whole } : 'mixed');
+      return whole ? first : exactOffsetAt(utcSeconds);
     },
   };
 }

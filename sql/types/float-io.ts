@@ -257,11 +257,17 @@ export function formatFloat8(value: number): string {
  * e >= 1; a fraction d × 10^-n only when 5^n divides d (its denominator must be a power of two).
  */
 function mayBeOnRoundingBoundary(value: number, digits: string, exponent: number): boolean {
-  const { significand, exponent: binaryExponent } = decompose(value, FLOAT64);
-  if ((significand & 1n) !== 0n) return false;
-  if (exponent >= 0) return binaryExponent >= 1;
-  return -exponent <= 24 && BigInt(digits) % 5n ** BigInt(-exponent) === 0n;
+  scratch.setFloat64(0, value);
+  if ((scratch.getUint32(4) & 1) !== 0) return false;
+  if (exponent >= 0) return ((scratch.getUint32(0) >>> 20) & 0x7ff) >= 1076;
+  if (-exponent > 24) return false;
+  // Numbers below 2^53 divide exactly; 5^22 is the largest power of five that is.
+  if (digits.length <= 15 && -exponent <= 22) return Number(digits) % 5 ** -exponent === 0;
+  return BigInt(digits) % 5n ** BigInt(-exponent) === 0n;
 }
+
+/** Scratch space for reading a double's bits. */
+const scratch = new DataView(new ArrayBuffer(8));
 
 export function formatFloat4(value: number): string {
   if (Math.fround(value) !== value && !Number.isNaN(value)) {
