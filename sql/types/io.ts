@@ -7,7 +7,8 @@
 // standard_conforming_strings on. TimeZone is an option (TextIoOptions.timeZone, 'UTC' by default), as
 // is the clock that 'now', 'today', 'tomorrow' and 'yesterday' read (TextIoOptions.now).
 //
-// NULL is not text: callers handle SQL NULL before calling, and formatText refuses null, except for
+// Input text never contains NUL (22021, as PostgreSQL's encoding check refuses it before any input
+// function runs). NULL is not text: callers handle SQL NULL before calling, and formatText refuses null, except for
 // jsonb, where datum.ts makes JSON's null the JavaScript null too (so parseText(jsonb, 'null') is null
 // and prints as 'null'; an array element of null is always taken as SQL NULL). Each family lives in
 // its own file: boolean-io, integer-io, float-io,
@@ -44,6 +45,14 @@ function unsupportedType(type: SqlType): ReefSqlError {
 
 /** The datum of `text` read as `type` (PostgreSQL's input function with the type's typmod). */
 export function parseText(type: SqlType, text: string, options: TextIoOptions = NO_OPTIONS): Datum {
+  // PostgreSQL's text never holds NUL: its client-encoding check refuses it before any input function.
+  if (text.includes('\0')) {
+    throw new ReefSqlError(SqlState.CHARACTER_NOT_IN_REPERTOIRE, 'invalid byte sequence for encoding "UTF8": 0x00');
+  }
+  return parseNonNul(type, text, options);
+}
+
+function parseNonNul(type: SqlType, text: string, options: TextIoOptions): Datum {
   switch (type.oid) {
     case TypeOid.bool:
       return parseBoolean(text);
@@ -91,7 +100,7 @@ export function parseText(type: SqlType, text: string, options: TextIoOptions = 
     default: {
       const elementType = arrayElementType(type);
       if (elementType === undefined) throw unsupportedType(type);
-      return parseArray(text, (elementText) => parseText(elementType, elementText, options));
+      return parseArray(text, (elementText) => parseNonNul(elementType, elementText, options));
     }
   }
 }

@@ -20,9 +20,8 @@
 // with \" \\ \b \f \n \r \t and \u00XX for other control characters, nothing else escaped.
 //
 // Parsing and printing keep their own stack, so nesting costs no JavaScript stack. Nesting deeper than
-// NESTING_DEPTH_MAX (10 000) is 54000 "stack depth limit exceeded"; PostgreSQL's limit is its
-// max_stack_depth (with the default 2MB it gives up somewhere between 10 000 and 20 000 levels, as
-// 54001, which errors.ts does not name).
+// NESTING_DEPTH_MAX (10 000) is 54001 "stack depth limit exceeded"; PostgreSQL's limit is its
+// max_stack_depth (with the default 2MB it gives up somewhere between 10 000 and 20 000 levels).
 
 import type { Decimal } from 'decimal.js';
 import { ReefSqlError, SqlState } from '../errors.js';
@@ -273,7 +272,7 @@ function parseJson(text: string, build: boolean): JsonValue {
     let complete = false;
     if (lexer.current() === Token.ObjectStart || lexer.current() === Token.ArrayStart) {
       if (stack.length >= NESTING_DEPTH_MAX) {
-        throw new ReefSqlError(SqlState.PROGRAM_LIMIT_EXCEEDED, 'stack depth limit exceeded');
+        throw new ReefSqlError(SqlState.STATEMENT_TOO_COMPLEX, 'stack depth limit exceeded');
       }
       const isObject = lexer.current() === Token.ObjectStart;
       lexer.next();

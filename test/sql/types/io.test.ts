@@ -104,3 +104,9 @@ t.test('output functions refuse values that are not datums of their type', async
   }
   t.equal(formatText({ oid: TypeOid.jsonb, typmod: -1 }, null), 'null', "jsonb's null is JSON null");
 });
+
+t.test('NUL is refused for every type, as PostgreSQL refuses it in any text', async (t) => {
+  for (const oid of [TypeOid.text, TypeOid.int4, TypeOid.json, TypeOid._text]) {
+    t.throws(() => parseText({ oid, typmod: -1 }, 'a\u0000b'), { code: '22021', message: 'invalid byte sequence for encoding "UTF8": 0x00' }, `OID ${oid}`);
+  }
+});

@@ -227,5 +227,5 @@ t.test('deep nesting is parsed without exhausting the stack', async (t) => {
   const text = '['.repeat(depth) + ']'.repeat(depth);
   t.equal(formatText(json, parseText(json, text)), text);
   t.equal(formatText(jsonb, parseText(jsonb, text)), text);
-  t.same(outcome(json, '['.repeat(20_000)), error('54000', 'stack depth limit exceeded'));
+  t.same(outcome(json, '['.repeat(20_000)), error('54001', 'stack depth limit exceeded'));
 });
