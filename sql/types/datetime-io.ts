@@ -32,7 +32,10 @@ import { isCAlpha, isCDigit, isCSpace } from './text-io.js';
 
 /** Settings and clock for date/time input and output. */
 export interface DateTimeOptions {
-  /** The session's TimeZone: an IANA zone name, case-insensitive. Default 'UTC'. */
+  /**
+   * The session's TimeZone: an IANA zone name (any case) or a POSIX TZ string such as 'UTC+3' (three
+   * hours behind UTC, as in PostgreSQL). Default 'UTC'.
+   */
   readonly timeZone?: string | undefined;
   /**
    * The current transaction's start as a timestamptz datum (microseconds since 2000-01-01 UTC), for
