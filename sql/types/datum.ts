@@ -7,7 +7,9 @@
 //   bigint                        bigint (exact 64-bit; number would round above 2^53)
 //   real, double precision        number (real values are rounded to float32 on the way in)
 //   numeric(p, s)                 Decimal (decimal.js: arbitrary precision, exact decimal arithmetic);
-//                                 NaN is Decimal NaN; PostgreSQL 15 numeric has no infinities
+//                                 NaN and ±Infinity are Decimal's (PostgreSQL 14+ numeric has infinities);
+//                                 the display scale (1.50 prints 1.50) is kept beside the immutable
+//                                 Decimal by numeric-io.ts (withDisplayScale): arithmetic must set it
 //   text, varchar(n), char(n)     string (char(n) padded with spaces to n, as PostgreSQL stores it)
 //   bytea                         Uint8Array
 //   date                          number: days since 2000-01-01 (PostgreSQL's epoch); ±Infinity for
@@ -22,7 +24,10 @@
 //   uuid                          string, lower-case canonical 8-4-4-4-12 form
 //   json                          string (the text as given, as PostgreSQL's json keeps it)
 //   jsonb                         JsonValue (parsed: objects with keys sorted as jsonb orders them,
-//                                 numbers as Decimal so that 1.50 and big integers stay exact)
+//                                 numbers as Decimal so that 1.50 and big integers stay exact). Known
+//                                 gap: JSON null and SQL NULL are both `null` here, so a jsonb array
+//                                 element '"null"' and a NULL element print alike; a distinct JSON-null
+//                                 value is needed
 //   T[] (one dimension)           SqlArray { elements, lowerBound } (elements are datums of T or null)
 //
 // A SqlType names a type the way PostgreSQL's wire protocol and catalogs do: its OID and its type

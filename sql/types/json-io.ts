@@ -229,7 +229,7 @@ class Lexer {
         }
         if (highSurrogate !== -1) throw lowSurrogateMissing();
         if (unit === 0) {
-          throw new ReefSqlError(SqlState.INVALID_JSON_TEXT, 'unsupported Unicode escape sequence', { detail: '\\u0000 cannot be converted to text.' });
+          throw new ReefSqlError(SqlState.UNTRANSLATABLE_CHARACTER, 'unsupported Unicode escape sequence', { detail: '\\u0000 cannot be converted to text.' });
         }
         value += String.fromCharCode(unit);
         continue;
