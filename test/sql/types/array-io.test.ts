@@ -5,39 +5,13 @@
 // by PostgreSQL 15.18 and are checked here, not recomputed. Multi-dimensional arrays, valid in
 // PostgreSQL, are 0A000 here (datum.ts keeps one dimension). A seeded randomized test checks that text
 // arrays of awkward strings print and read back; REEF_SEED=<seed> replays it.
-import t, { type Test } from 'tap';
-import { ReefSqlError } from '../../../sql/errors.js';
+import t from 'tap';
 import { type SqlArray, type SqlType, TypeOid } from '../../../sql/types/datum.js';
-import { type TextIoOptions, formatText, parseText } from '../../../sql/types/io.js';
+import { formatText, parseText } from '../../../sql/types/io.js';
 import { SeededRandom } from '../../../storage/env/random.js';
 import { announceSeed } from '../../support/seed.js';
+import { checkCases, error } from './io-cases.js';
 
-/** An expected error: SQLSTATE, message and the optional detail and hint, as PostgreSQL 15 reports them. */
-interface ExpectedError {
-  readonly code: string;
-  readonly message: string;
-  readonly detail?: string;
-  readonly hint?: string;
-}
-
-function error(code: string, message: string, fields: { detail?: string; hint?: string } = {}): ExpectedError {
-  return { code, message, ...fields };
-}
-
-/** The text printed for `input` read as `type`, or the error reading it raised. */
-function outcome(type: SqlType, input: string, options: TextIoOptions = {}): string | ExpectedError {
-  try {
-    return formatText(type, parseText(type, input, options), options);
-  } catch (caught) {
-    if (!(caught instanceof ReefSqlError)) throw caught;
-    const { code, message, detail, hint } = caught;
-    return { code, message, ...(detail === undefined ? {} : { detail }), ...(hint === undefined ? {} : { hint }) };
-  }
-}
-
-function checkCases(t: Test, type: SqlType, cases: readonly (readonly [string, string | ExpectedError])[], options: TextIoOptions = {}): void {
-  for (const [input, expected] of cases) t.same(outcome(type, input, options), expected, JSON.stringify(input));
-}
 
 
 t.test('int4[] as PostgreSQL 15', async (t) => {

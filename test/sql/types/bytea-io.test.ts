@@ -3,39 +3,13 @@
 // (octal escapes, doubled backslashes, UTF-8 for everything else) with its 22P02, and lower-case hex
 // output. The table was produced by PostgreSQL 15.18 and is checked here, not recomputed. A seeded
 // randomized test checks that random bytes print and read back; REEF_SEED=<seed> replays it.
-import t, { type Test } from 'tap';
-import { ReefSqlError } from '../../../sql/errors.js';
+import t from 'tap';
 import { type SqlType, TypeOid } from '../../../sql/types/datum.js';
 import { formatText, parseText } from '../../../sql/types/io.js';
 import { SeededRandom } from '../../../storage/env/random.js';
 import { announceSeed } from '../../support/seed.js';
+import { checkCases, error } from './io-cases.js';
 
-/** An expected error: SQLSTATE, message and the optional detail and hint, as PostgreSQL 15 reports them. */
-interface ExpectedError {
-  readonly code: string;
-  readonly message: string;
-  readonly detail?: string;
-  readonly hint?: string;
-}
-
-function error(code: string, message: string, fields: { detail?: string; hint?: string } = {}): ExpectedError {
-  return { code, message, ...fields };
-}
-
-/** The text printed for `input` read as `type`, or the error reading it raised. */
-function outcome(type: SqlType, input: string): string | ExpectedError {
-  try {
-    return formatText(type, parseText(type, input));
-  } catch (caught) {
-    if (!(caught instanceof ReefSqlError)) throw caught;
-    const { code, message, detail, hint } = caught;
-    return { code, message, ...(detail === undefined ? {} : { detail }), ...(hint === undefined ? {} : { hint }) };
-  }
-}
-
-function checkCases(t: Test, type: SqlType, cases: readonly (readonly [string, string | ExpectedError])[]): void {
-  for (const [input, expected] of cases) t.same(outcome(type, input), expected, JSON.stringify(input));
-}
 
 const bytea: SqlType = { oid: TypeOid.bytea, typmod: -1 };
 

@@ -6,39 +6,13 @@
 // PostgreSQL 15.18 and is checked here, not recomputed. 'today' and friends read the injected clock.
 // A seeded randomized test checks that every date from 4713 BC on prints and reads back; REEF_SEED=<seed>
 // replays it.
-import t, { type Test } from 'tap';
-import { ReefSqlError } from '../../../sql/errors.js';
+import t from 'tap';
 import { type SqlType, TypeOid } from '../../../sql/types/datum.js';
-import { type TextIoOptions, formatText, parseText } from '../../../sql/types/io.js';
+import { formatText, parseText } from '../../../sql/types/io.js';
 import { SeededRandom } from '../../../storage/env/random.js';
 import { announceSeed } from '../../support/seed.js';
+import { checkCases, error } from './io-cases.js';
 
-/** An expected error: SQLSTATE, message and the optional detail and hint, as PostgreSQL 15 reports them. */
-interface ExpectedError {
-  readonly code: string;
-  readonly message: string;
-  readonly detail?: string;
-  readonly hint?: string;
-}
-
-function error(code: string, message: string, fields: { detail?: string; hint?: string } = {}): ExpectedError {
-  return { code, message, ...fields };
-}
-
-/** The text printed for `input` read as `type`, or the error reading it raised. */
-function outcome(type: SqlType, input: string, options: TextIoOptions = {}): string | ExpectedError {
-  try {
-    return formatText(type, parseText(type, input, options), options);
-  } catch (caught) {
-    if (!(caught instanceof ReefSqlError)) throw caught;
-    const { code, message, detail, hint } = caught;
-    return { code, message, ...(detail === undefined ? {} : { detail }), ...(hint === undefined ? {} : { hint }) };
-  }
-}
-
-function checkCases(t: Test, type: SqlType, cases: readonly (readonly [string, string | ExpectedError])[], options: TextIoOptions = {}): void {
-  for (const [input, expected] of cases) t.same(outcome(type, input, options), expected, JSON.stringify(input));
-}
 
 const date: SqlType = { oid: TypeOid.date, typmod: -1 };
 const timestamptz: SqlType = { oid: TypeOid.timestamptz, typmod: -1 };

@@ -8,40 +8,14 @@
 // back to the same bits, and that float8 output agrees with the exact shortest-digit search
 // (shortestDigits) — they differ from JavaScript's own shortest digits exactly where a halfway point
 // is shorter, which PostgreSQL excludes. REEF_SEED=<seed> replays them.
-import t, { type Test } from 'tap';
-import { ReefSqlError } from '../../../sql/errors.js';
+import t from 'tap';
 import { type SqlType, TypeOid } from '../../../sql/types/datum.js';
 import { shortestDigits } from '../../../sql/types/float-io.js';
 import { formatText, parseText } from '../../../sql/types/io.js';
 import { SeededRandom } from '../../../storage/env/random.js';
 import { announceSeed } from '../../support/seed.js';
+import { checkCases, error } from './io-cases.js';
 
-/** An expected error: SQLSTATE, message and the optional detail and hint, as PostgreSQL 15 reports them. */
-interface ExpectedError {
-  readonly code: string;
-  readonly message: string;
-  readonly detail?: string;
-  readonly hint?: string;
-}
-
-function error(code: string, message: string, fields: { detail?: string; hint?: string } = {}): ExpectedError {
-  return { code, message, ...fields };
-}
-
-/** The text printed for `input` read as `type`, or the error reading it raised. */
-function outcome(type: SqlType, input: string): string | ExpectedError {
-  try {
-    return formatText(type, parseText(type, input));
-  } catch (caught) {
-    if (!(caught instanceof ReefSqlError)) throw caught;
-    const { code, message, detail, hint } = caught;
-    return { code, message, ...(detail === undefined ? {} : { detail }), ...(hint === undefined ? {} : { hint }) };
-  }
-}
-
-function checkCases(t: Test, type: SqlType, cases: readonly (readonly [string, string | ExpectedError])[]): void {
-  for (const [input, expected] of cases) t.same(outcome(type, input), expected, JSON.stringify(input));
-}
 
 const float4: SqlType = { oid: TypeOid.float4, typmod: -1 };
 const float8: SqlType = { oid: TypeOid.float8, typmod: -1 };

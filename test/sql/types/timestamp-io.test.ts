@@ -8,39 +8,13 @@
 // recomputed. ReefDB's range is narrower than PostgreSQL's (datum.ts: |µs| < 2^53, years 1715 to 2285);
 // those cases are checked apart. Seeded randomized tests check that timestamps print and read back
 // across the whole range, in several zones; REEF_SEED=<seed> replays them.
-import t, { type Test } from 'tap';
-import { ReefSqlError } from '../../../sql/errors.js';
+import t from 'tap';
 import { type SqlType, TypeOid } from '../../../sql/types/datum.js';
-import { type TextIoOptions, formatText, parseText } from '../../../sql/types/io.js';
+import { formatText, parseText } from '../../../sql/types/io.js';
 import { SeededRandom } from '../../../storage/env/random.js';
 import { announceSeed } from '../../support/seed.js';
+import { checkCases, error, outcome } from './io-cases.js';
 
-/** An expected error: SQLSTATE, message and the optional detail and hint, as PostgreSQL 15 reports them. */
-interface ExpectedError {
-  readonly code: string;
-  readonly message: string;
-  readonly detail?: string;
-  readonly hint?: string;
-}
-
-function error(code: string, message: string, fields: { detail?: string; hint?: string } = {}): ExpectedError {
-  return { code, message, ...fields };
-}
-
-/** The text printed for `input` read as `type`, or the error reading it raised. */
-function outcome(type: SqlType, input: string, options: TextIoOptions = {}): string | ExpectedError {
-  try {
-    return formatText(type, parseText(type, input, options), options);
-  } catch (caught) {
-    if (!(caught instanceof ReefSqlError)) throw caught;
-    const { code, message, detail, hint } = caught;
-    return { code, message, ...(detail === undefined ? {} : { detail }), ...(hint === undefined ? {} : { hint }) };
-  }
-}
-
-function checkCases(t: Test, type: SqlType, cases: readonly (readonly [string, string | ExpectedError])[], options: TextIoOptions = {}): void {
-  for (const [input, expected] of cases) t.same(outcome(type, input, options), expected, JSON.stringify(input));
-}
 
 const timestamp: SqlType = { oid: TypeOid.timestamp, typmod: -1 };
 const timestamptz: SqlType = { oid: TypeOid.timestamptz, typmod: -1 };
