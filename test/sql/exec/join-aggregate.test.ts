@@ -1,7 +1,8 @@
 // Hash join and hash aggregate against plain models on seeded random data: every join kind (inner,
 // left, right, full, semi, anti) with NULL keys (which never match) and a residual condition equals a
 // nested-loop model; GROUP BY with count/sum equals a Map model, and aggregation without GROUP BY yields
-// one row even for empty input. Both release their memory, and fail with 53200 past work_mem.
+// one row even for empty input; UNION/INTERSECT/EXCEPT [ALL] equal multiset counts. All release their
+// memory, and fail with 53200 past work_mem.
 // REEF_SEED replays.
 import t from 'tap';
 import { ManualClock } from '../../../storage/env/clock.js';
@@ -12,6 +13,7 @@ import { type Aggregator, HashAggregateOperator } from '../../../sql/exec/operat
 import { HashJoinOperator, type JoinKind } from '../../../sql/exec/operators/hash-join.js';
 import { NestedLoopJoinOperator } from '../../../sql/exec/operators/nested-loop-join.js';
 import { DistinctOperator } from '../../../sql/exec/operators/distinct.js';
+import { setOperation, type SetOperationKind } from '../../../sql/exec/operators/set-operation.js';
 import { ValuesOperator } from '../../../sql/exec/operators/values.js';
 import { ReefSqlError } from '../../../sql/errors.js';
 import { announceSeed } from '../../support/seed.js';
@@ -160,4 +162,48 @@ t.test('distinct keeps the first row per key; NULLs are not distinct from each o
   const got = await drain(new DistinctOperator(ctx, new ValuesOperator(ctx, input), (row) => JSON.stringify(row[0])));
   t.same(got, [[1, 'a'], [null, 'b'], [2, 'e']]);
   t.equal(ctx.budget.used, 0);
+});
+
+t.test('UNION, INTERSECT, EXCEPT with and without ALL equal multiset models (seeded)', async (t) => {
+  const random = new SeededRandom(seed + 2);
+  const key = (row: Row): string => JSON.stringify(row);
+  const countsOf = (rows: Row[]): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (const row of rows) counts.set(key(row), (counts.get(key(row)) ?? 0) + 1);
+    return counts;
+  };
+  for (let round = 0; round < 80; round++) {
+    const side = (): Row[] => Array.from({ length: random.int(200) }, () => [random.chance(0.1) ? null : random.int(12), random.int(3)]);
+    const left = side();
+    const right = side();
+    const l = countsOf(left);
+    const r = countsOf(right);
+    const keys = new Set([...l.keys(), ...r.keys()]);
+    const expected = (kind: SetOperationKind, all: boolean): string[] => {
+      const out: string[] = [];
+      for (const k of keys) {
+        const a = l.get(k) ?? 0;
+        const b = r.get(k) ?? 0;
+        let copies: number;
+        if (kind === 'union') copies = all ? a + b : a + b > 0 ? 1 : 0;
+        else if (kind === 'intersect') copies = all ? Math.min(a, b) : a > 0 && b > 0 ? 1 : 0;
+        else copies = all ? Math.max(a - b, 0) : a > 0 && b === 0 ? 1 : 0;
+        for (let i = 0; i < copies; i++) out.push(k);
+      }
+      return out.sort();
+    };
+    for (const kind of ['union', 'intersect', 'except'] as SetOperationKind[]) {
+      for (const all of [false, true]) {
+        const ctx = context();
+        const got = (await drain(setOperation(ctx, kind, all, new ValuesOperator(ctx, left), new ValuesOperator(ctx, right), key))).map(key).sort();
+        const want = expected(kind, all);
+        if (JSON.stringify(got) !== JSON.stringify(want)) {
+          t.same(got, want, `round ${round}: ${kind}${all ? ' ALL' : ''}`);
+          return;
+        }
+        if (ctx.budget.used !== 0) t.fail('memory not released');
+      }
+    }
+  }
+  t.pass('80 rounds × 6 set operations agree with multiset counts');
 });
