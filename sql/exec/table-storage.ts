@@ -121,37 +121,134 @@ export function primaryIndexSpan(table: TableDescriptor): { start: Uint8Array; e
   return { start, end: prefixEnd(start) };
 }
 
-/** A full scan of a table in primary key order (or reverse), in batches, read through `txn`. */
-export class TableScanOperator implements Operator {
-  private cursor: Uint8Array | undefined;
-  private end: Uint8Array | undefined;
+/** One end of a key range: the values of the index's leading columns, and whether rows equal to them count. */
+export interface KeyBound {
+  readonly values: readonly Datum[];
+  readonly inclusive: boolean;
+}
+
+/** The [start, end) keys of an index's entries between two bounds on its leading columns. */
+export function indexSpan(
+  tableId: number,
+  indexId: number,
+  columns: readonly KeyColumn[],
+  lower: KeyBound | undefined,
+  upper: KeyBound | undefined,
+): { start: Uint8Array; end: Uint8Array } {
+  const whole = indexPrefix(tableId, indexId);
+  const keyOf = (bound: KeyBound): Uint8Array => encodeIndexKey(tableId, indexId, columns.slice(0, bound.values.length), bound.values);
+  // Keys with more columns extend the bound's prefix, so "every key starting with it" is the prefix span.
+  const start = lower === undefined ? whole : lower.inclusive ? keyOf(lower) : prefixEnd(keyOf(lower));
+  const end = upper === undefined ? prefixEnd(whole) : upper.inclusive ? prefixEnd(keyOf(upper)) : keyOf(upper);
+  return { start, end };
+}
+
+/** Reads an index's [start, end) in batches through `txn`, forward or backward. */
+class SpanReader {
   private done = false;
+
+  constructor(
+    private readonly txn: Transaction,
+    private start: Uint8Array,
+    private end: Uint8Array,
+    private readonly reverse: boolean,
+  ) {}
+
+  async next(): Promise<{ key: Uint8Array; value: Uint8Array }[] | undefined> {
+    if (this.done || Buffer.compare(this.start, this.end) >= 0) return undefined;
+    const pairs = await this.txn.scan(this.start, this.end, { limit: BATCH_ROWS, reverse: this.reverse });
+    if (pairs.length < BATCH_ROWS) this.done = true;
+    if (pairs.length === 0) return undefined;
+    const last = pairs[pairs.length - 1]!.key;
+    if (this.reverse) this.end = last;
+    else this.start = keySuccessor(last);
+    return pairs;
+  }
+
+  stop(): void {
+    this.done = true;
+  }
+}
+
+/** A scan of a table in primary key order (or reverse), optionally within bounds on the key's leading columns. */
+export class TableScanOperator implements Operator {
+  private readonly reader: SpanReader;
+
+  constructor(
+    private readonly context: ExecContext,
+    txn: Transaction,
+    private readonly layout: TableLayout,
+    reverse = false,
+    bounds: { readonly lower?: KeyBound | undefined; readonly upper?: KeyBound | undefined } = {},
+  ) {
+    const table = layout.table;
+    const span = indexSpan(table.id, table.primaryIndex.id, layout.primaryKeyColumns, bounds.lower, bounds.upper);
+    this.reader = new SpanReader(txn, span.start, span.end, reverse);
+  }
+
+  async next(): Promise<Row[] | undefined> {
+    this.context.checkCancel();
+    const pairs = await this.reader.next();
+    return pairs === undefined ? undefined : pairs.map((pair) => this.layout.decode(pair.key, pair.value));
+  }
+
+  async close(): Promise<void> {
+    this.reader.stop();
+  }
+}
+
+/**
+ * A scan of a secondary index within bounds on its leading columns, yielding the table's full rows in
+ * index order: each batch of index entries is turned into primary keys and the rows are fetched with one
+ * batched read.
+ */
+export class IndexScanOperator implements Operator {
+  private readonly reader: SpanReader;
+  private readonly entryColumns: readonly KeyColumn[];
+  private readonly enforcedColumnCount: number;
 
   constructor(
     private readonly context: ExecContext,
     private readonly txn: Transaction,
     private readonly layout: TableLayout,
-    private readonly reverse = false,
+    private readonly index: IndexDescriptor,
+    reverse = false,
+    bounds: { readonly lower?: KeyBound | undefined; readonly upper?: KeyBound | undefined } = {},
   ) {
-    const span = primaryIndexSpan(layout.table);
-    this.cursor = span.start;
-    this.end = span.end;
+    const table = layout.table;
+    const positionOf = new Map(table.columns.map((column, i) => [column.id, i]));
+    const indexColumns: KeyColumn[] = index.columns.map((column) => ({ type: table.columns[positionOf.get(column.columnId)!]!.type, direction: column.direction, nulls: column.nulls }));
+    this.enforcedColumnCount = indexColumns.length;
+    this.entryColumns = [...indexColumns, ...layout.primaryKeyColumns];
+    const span = indexSpan(table.id, index.id, indexColumns, bounds.lower, bounds.upper);
+    this.reader = new SpanReader(txn, span.start, span.end, reverse);
   }
 
   async next(): Promise<Row[] | undefined> {
-    if (this.done) return undefined;
     this.context.checkCancel();
-    const pairs = await this.txn.scan(this.cursor, this.end, { limit: BATCH_ROWS, reverse: this.reverse });
-    if (pairs.length < BATCH_ROWS) this.done = true;
-    if (pairs.length === 0) return undefined;
-    const last = pairs[pairs.length - 1]!.key;
-    if (this.reverse) this.end = last;
-    else this.cursor = keySuccessor(last);
-    return pairs.map((pair) => this.layout.decode(pair.key, pair.value));
+    const pairs = await this.reader.next();
+    if (pairs === undefined) return undefined;
+    const primaryKeys = pairs.map((pair) => this.primaryKeyOf(pair.key, pair.value));
+    const values = await this.txn.batchGet(primaryKeys);
+    const rows: Row[] = [];
+    values.forEach((value, i) => {
+      // An entry without its row would be a broken index: the row and its entries change together.
+      if (value === undefined) throw new Error(`index ${this.index.name}: an entry points at a missing row`);
+      rows.push(this.layout.decode(primaryKeys[i]!, value));
+    });
+    return rows;
+  }
+
+  /** The primary key an index entry addresses: its value (unique form) or its key's trailing columns. */
+  private primaryKeyOf(key: Uint8Array, value: Uint8Array): Uint8Array {
+    if (value.length > 0) return value;
+    const { values } = decodeIndexKey(key, this.entryColumns);
+    const table = this.layout.table;
+    return encodeIndexKey(table.id, table.primaryIndex.id, this.layout.primaryKeyColumns, values.slice(this.enforcedColumnCount));
   }
 
   async close(): Promise<void> {
-    this.done = true;
+    this.reader.stop();
   }
 }
 

@@ -1,14 +1,15 @@
 // Table rows in the transactional store: inserted rows come back from a scan in primary key order
 // (forward and reverse, across batch boundaries), a taken primary key or unique value fails with 23505,
 // NULLs in a unique index never conflict, deletes remove the row and its index entries, and a column
-// added after a row was written reads as NULL. Runs on an embedded node.
+// added after a row was written reads as NULL; bounded primary key scans and secondary index scans (a
+// DESC NULLS FIRST index, a unique lookup) equal a sorted-filter model. Runs on an embedded node.
 import t from 'tap';
 import { KvDatabase } from '../../../engine/kv-database.js';
 import { isTxnError } from '../../../engine/txn/index.js';
 import type { TableDescriptor } from '../../../sql/catalog/descriptors.js';
 import { BATCH_ROWS, ExecContext, MemoryBudget } from '../../../sql/exec/context.js';
 import { drain } from '../../../sql/exec/operator.js';
-import { deleteRows, insertRows, TableLayout, TableScanOperator } from '../../../sql/exec/table-storage.js';
+import { deleteRows, IndexScanOperator, insertRows, TableLayout, TableScanOperator } from '../../../sql/exec/table-storage.js';
 import { SystemClock } from '../../../storage/env/clock.js';
 import { TypeOid } from '../../../sql/types/datum.js';
 
@@ -99,4 +100,36 @@ t.test('a column added after rows were written reads as NULL', async (t) => {
   const widened = new TableLayout(usersTable(true));
   await db.transaction((txn) => insertRows(txn, widened, [[2, 'b@x', 4, 'hello']]));
   t.same(await scan(db, widened), [[1, 'a@x', 3, null], [2, 'b@x', 4, 'hello']]);
+});
+
+t.test('bounded primary key scans and secondary index scans equal a sorted-filter model', async (t) => {
+  const db = await KvDatabase.open();
+  t.teardown(() => db.close());
+  const table = usersTable();
+  const layout = new TableLayout(table);
+  const rows: [number, string | null, number | null][] = Array.from({ length: 300 }, (_, id) => [id, id % 10 === 0 ? null : `user${id}@x`, id % 7 === 0 ? null : id % 40]);
+  await db.transaction((txn) => insertRows(txn, layout, rows));
+  const read = async (make: (txn: Awaited<ReturnType<KvDatabase['begin']>>) => TableScanOperator | IndexScanOperator): Promise<unknown[][]> => {
+    const txn = await db.begin({ isolation: 'repeatable read', readOnly: true });
+    const out = await drain(make(txn));
+    await txn.commit();
+    return out;
+  };
+  t.same((await read((txn) => new TableScanOperator(context(), txn, layout, false, { lower: { values: [10], inclusive: true }, upper: { values: [15], inclusive: false } }))).map((row) => row[0]), [10, 11, 12, 13, 14], 'id >= 10 AND id < 15');
+  t.same((await read((txn) => new TableScanOperator(context(), txn, layout, true, { lower: { values: [295], inclusive: false } }))).map((row) => row[0]), [299, 298, 297, 296], 'id > 295, backwards');
+  t.same((await read((txn) => new TableScanOperator(context(), txn, layout, false, { lower: { values: [42], inclusive: true }, upper: { values: [42], inclusive: true } }))).map((row) => row[0]), [42], 'id = 42');
+
+  // age is indexed DESC NULLS FIRST: index order is NULLs, then ages high to low, ties by id.
+  const ageIndex = table.secondaryIndexes[1]!;
+  const byAge = await read((txn) => new IndexScanOperator(context(), txn, layout, ageIndex));
+  const expected = [...rows].sort((a, b) => {
+    if (a[2] === null || b[2] === null) return a[2] === b[2] ? a[0] - b[0] : a[2] === null ? -1 : 1;
+    return b[2] - a[2] || a[0] - b[0];
+  });
+  t.same(byAge, expected, 'full rows in index order');
+  const ageRange = await read((txn) => new IndexScanOperator(context(), txn, layout, ageIndex, false, { lower: { values: [30], inclusive: true }, upper: { values: [28], inclusive: true } }));
+  t.same(ageRange, expected.filter((row) => row[2] !== null && row[2] <= 30 && row[2] >= 28), 'a range on a DESC column runs from the larger bound');
+  const emailIndex = table.secondaryIndexes[0]!;
+  const one = await read((txn) => new IndexScanOperator(context(), txn, layout, emailIndex, false, { lower: { values: ['user77@x'], inclusive: true }, upper: { values: ['user77@x'], inclusive: true } }));
+  t.same(one, [rows[77]], 'a unique lookup');
 });
