@@ -78,14 +78,14 @@ export type LeadershipListener = (replica: Replica, isLeader: boolean) => void;
 class RoundPart {
   readonly batch = new WriteBatch();
   readonly outcomes: [Replica, number, ApplyOutcome][] = [];
-  readonly splits: { left: Replica; effect: SplitEffect }[] = [];
+  readonly splits: SplitEffect[] = [];
   readonly written: Batch[] = [];
   readonly replicas = new Set<Replica>();
 
   add(replica: Replica, entry: AppliedEntry): void {
     this.replicas.add(replica);
     if (entry.outcome !== undefined) this.outcomes.push([replica, ...entry.outcome]);
-    if (entry.split !== undefined) this.splits.push({ left: replica, effect: entry.split });
+    if (entry.split !== undefined) this.splits.push(entry.split);
     if (entry.written !== undefined) this.written.push(entry.written);
   }
 }
@@ -112,7 +112,6 @@ export class Store {
   private closed = false;
   private failure: Error | undefined;
   private readonly leadershipListeners: LeadershipListener[] = [];
-  private readonly splitListeners: ((left: RangeDescriptor, right: RangeDescriptor) => void)[] = [];
 
   private constructor(options: StoreOptions) {
     this.db = options.db;
@@ -184,10 +183,6 @@ export class Store {
 
   onLeadershipChange(listener: LeadershipListener): void {
     this.leadershipListeners.push(listener);
-  }
-
-  onSplit(listener: (left: RangeDescriptor, right: RangeDescriptor) => void): void {
-    this.splitListeners.push(listener);
   }
 
   /** Throws if the store cannot take requests (closed, or failed on a write). */
@@ -339,7 +334,7 @@ export class Store {
       if (appended.batch.count > 0) await this.db.write(appended.batch, { sync });
     } catch (error) {
       for (const { replica } of work) replica.storage.abandonPending();
-      for (const part of [applied, appended]) for (const { effect } of part.splits) effect.rightStorage.abandonPending();
+      for (const part of [applied, appended]) for (const split of part.splits) split.rightStorage.abandonPending();
       throw error;
     }
     this.finishApplies(appended);
@@ -356,14 +351,10 @@ export class Store {
   private finishApplies(part: RoundPart): void {
     // In the same turn as the write completes, so the cache and the LSM never disagree for a reader.
     for (const each of part.written) this.versionCache.observe(each);
-    for (const { effect } of part.splits) effect.rightStorage.markWritten();
+    for (const split of part.splits) split.rightStorage.markWritten();
     for (const [replica, id, outcome] of part.outcomes) replica.deliver(id, outcome);
     for (const replica of part.replicas) replica.notifyApplied();
-    for (const { left, effect } of part.splits) {
-      const right = new Replica({ ...this.replicaOptions(effect.right), storage: effect.rightStorage });
-      this.addReplica(right);
-      for (const listener of this.splitListeners) listener(left.descriptor, effect.right);
-    }
+    for (const split of part.splits) this.addReplica(new Replica({ ...this.replicaOptions(split.right), storage: split.rightStorage }));
   }
 
   private setLeadership(replica: Replica, isLeader: boolean): void {

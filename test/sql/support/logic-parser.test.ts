@@ -29,7 +29,7 @@ t.test('statement records: ok, and error with a SQLSTATE, a regexp, both or neit
     ].join('\n'),
   );
   t.equal(records.length, 5);
-  const [ok, code, pattern, both, any] = records as StatementRecord[];
+  const [ok, code, pattern, both, bare] = records as StatementRecord[];
   t.same(ok!.expect, { kind: 'ok' });
   t.equal(ok!.sql, 'CREATE TABLE t (a int)');
   t.equal(ok!.line, 2);
@@ -38,9 +38,9 @@ t.test('statement records: ok, and error with a SQLSTATE, a regexp, both or neit
   t.equal(pattern!.expect.kind === 'error' && pattern!.expect.messagePattern?.source, 'division by (zero|nil)');
   t.equal(both!.expect.kind === 'error' && both!.expect.sqlstate, '22012');
   t.equal(both!.expect.kind === 'error' && both!.expect.messagePattern?.source, 'division  by zero', 'spacing is kept');
-  t.same(any!.expect, { kind: 'error', sqlstate: null, messagePattern: null });
-  t.equal(any!.sql, 'SELECT\n  1/0', 'SQL spans lines up to the empty line');
-  t.equal(any!.line, 14);
+  t.same(bare!.expect, { kind: 'error', sqlstate: null, messagePattern: null });
+  t.equal(bare!.sql, 'SELECT\n  1/0', 'SQL spans lines up to the empty line');
+  t.equal(bare!.line, 14);
 });
 
 t.test('query records: types, sort modes, labels, expected lines and their spans', async (t) => {
